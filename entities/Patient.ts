@@ -1,0 +1,57 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Organisation } from './Organisation';
+import { NhsNumberScalar } from '../src/graphql/scalars';
+
+/** A patient, keyed by NHS number, with the contact details the fallback channels need. */
+@ObjectType()
+@Entity({ name: 'patients' })
+@Index('idx_patients_name', ['familyName', 'givenName'])
+@Index('idx_patients_gp_practice', ['gpPracticeOdsCode'])
+export class Patient {
+  @Field(() => NhsNumberScalar)
+  @PrimaryColumn({ name: 'nhs_number', type: 'varchar', length: 10 })
+  nhsNumber: string;
+
+  @Field()
+  @Column({ name: 'given_name', type: 'varchar', length: 100 })
+  givenName: string;
+
+  @Field()
+  @Column({ name: 'family_name', type: 'varchar', length: 100 })
+  familyName: string;
+
+  /** ISO date, YYYY-MM-DD. */
+  @Field()
+  @Column({ name: 'date_of_birth', type: 'varchar', length: 10 })
+  dateOfBirth: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'mobile_number', type: 'varchar', length: 20, nullable: true })
+  mobileNumber: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'postal_address', type: 'varchar', length: 500, nullable: true })
+  postalAddress: string | null;
+
+  @Field()
+  @Column({ name: 'nhs_app_user', type: 'boolean' })
+  nhsAppUser: boolean;
+
+  @Column({ name: 'gp_practice_ods_code', type: 'varchar', length: 12, nullable: true })
+  gpPracticeOdsCode: string | null;
+
+  @ManyToOne(() => Organisation, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'gp_practice_ods_code', foreignKeyConstraintName: 'fk_patients_gp_practice' })
+  gpPractice?: Organisation | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}

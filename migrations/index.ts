@@ -1,0 +1,4 @@
+/** Migrations in the order they apply; each runs on MySQL/MariaDB and SQLite alike. */
+import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
+
+export const MIGRATIONS = [InitialSchema1764000000000];

@@ -1,0 +1,68 @@
+/**
+ * Runtime settings, read once from the environment. Names and defaults follow the
+ * runtime contract (shared RUNTIME.md); nothing else in the hub reads process.env.
+ */
+export interface HubConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string | null;
+  production: boolean;
+  seedDemo: boolean;
+  runDispatcher: boolean;
+  dispatchIntervalMs: number;
+  providerUrls: Record<'NHS_APP' | 'SMS' | 'EMAIL' | 'LETTER', string | null>;
+  providerTimeoutMs: number;
+  webhookSecret: string;
+  quietHours: boolean;
+  preferenceDelayHours: number;
+  maxMessagesPerPatientPerDay: number;
+  smsFragmentPricePence: number;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:data/hub.sqlite';
+const DEV_WEBHOOK_SECRET = 'development-webhook-secret';
+
+function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+function flagFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  return !['false', '0', 'no', 'off'].includes(raw);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const production = env.NODE_ENV === 'production';
+  const webhookSecret = env.WEBHOOK_SECRET ?? '';
+  if (production && webhookSecret === '') throw new Error('WEBHOOK_SECRET is required when NODE_ENV=production');
+  return {
+    port: numberFrom(env, 'PORT', 4000),
+    databaseUrl: env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL,
+    redisUrl: env.REDIS_URL?.trim() || null,
+    production,
+    seedDemo: flagFrom(env, 'SEED_DEMO', !production),
+    runDispatcher: flagFrom(env, 'DISPATCHER', true),
+    dispatchIntervalMs: numberFrom(env, 'DISPATCH_INTERVAL_MS', 250),
+    providerUrls: {
+      NHS_APP: env.PROVIDER_URL_NHS_APP?.trim() || null,
+      SMS: env.PROVIDER_URL_SMS?.trim() || null,
+      EMAIL: env.PROVIDER_URL_EMAIL?.trim() || null,
+      LETTER: env.PROVIDER_URL_LETTER?.trim() || null,
+    },
+    providerTimeoutMs: numberFrom(env, 'PROVIDER_TIMEOUT_MS', 5000),
+    webhookSecret: webhookSecret || DEV_WEBHOOK_SECRET,
+    quietHours: (env.QUIET_HOURS ?? 'on').trim().toLowerCase() !== 'off',
+    preferenceDelayHours: numberFrom(env, 'PREFERENCE_DELAY_HOURS', 24),
+    maxMessagesPerPatientPerDay: numberFrom(env, 'MAX_MESSAGES_PER_PATIENT_PER_DAY', 3),
+    smsFragmentPricePence: numberFrom(env, 'SMS_FRAGMENT_PRICE_PENCE', 2.3),
+    rateLimitPerSecond: numberFrom(env, 'RATE_LIMIT_PER_SECOND', 50),
+    rateLimitBurst: numberFrom(env, 'RATE_LIMIT_BURST', 100),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Opens the DataSource, applies migrations and offers the one way to run a transaction.
+ *
+ * SQLite (better-sqlite3) has a single connection: TypeORM would nest a second concurrent
+ * transaction as a savepoint inside the first, so transactions there are queued one at a time.
+ * MySQL/MariaDB transactions each take their own pooled connection.
+ */
+import type { DataSource, EntityManager, Logger } from 'typeorm';
+import { createDataSource, databaseKind, detectMysqlFlavour, type DatabaseKind } from '../../ormconfig';
+
+export interface Database {
+  readonly dataSource: DataSource;
+  readonly kind: DatabaseKind;
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const MIGRATION_LOCK = 'nhs_app_hub_migrations';
+
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work, work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export async function openDatabase(databaseUrl: string, options: { logger?: Logger; migrate?: boolean } = {}): Promise<Database> {
+  const kind = databaseKind(databaseUrl);
+  const flavour = kind === 'mysql' ? await detectMysqlFlavour(databaseUrl) : undefined;
+  const dataSource = createDataSource(databaseUrl, options.logger, flavour);
+  await dataSource.initialize();
+  if (options.migrate !== false) await runMigrations(dataSource, kind);
+
+  const queue = kind === 'sqlite' ? new SerialQueue() : null;
+  return {
+    dataSource,
+    kind,
+    transaction: (work) => (queue ? queue.run(() => dataSource.transaction(work)) : dataSource.transaction(work)),
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}
+
+/** Several hub instances may start together: on MySQL a named lock lets one migrate at a time. */
+async function runMigrations(dataSource: DataSource, kind: DatabaseKind): Promise<void> {
+  if (kind === 'sqlite') {
+    await dataSource.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    const [{ locked }] = await runner.query('SELECT GET_LOCK(?, 120) AS locked', [MIGRATION_LOCK]);
+    if (Number(locked) !== 1) throw new Error('Timed out waiting for another instance to finish migrating');
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

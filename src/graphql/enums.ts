@@ -1,0 +1,23 @@
+/** Registers the domain enums with type-graphql under the contract's names. Imported before the schema is built. */
+import { registerEnumType } from 'type-graphql';
+import { MessagingCategory } from '../categories/messagingCategory';
+import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../delivery/deliveryEnums';
+import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../messages/messageEnums';
+import { OrganisationType } from '../organisations/organisationType';
+import { ERROR_CODES } from '../shared/errors';
+
+const ErrorCodeEnum = Object.fromEntries(ERROR_CODES.map((code) => [code, code]));
+
+registerEnumType(ErrorCodeEnum, { name: 'ErrorCode' });
+registerEnumType(MessagingCategory, { name: 'MessagingCategory', description: 'The messaging services a patient can meet in the NHS App.' });
+registerEnumType(Channel, { name: 'Channel' });
+registerEnumType(DeliveryStatus, { name: 'DeliveryStatus' });
+registerEnumType(NotificationStatus, { name: 'NotificationStatus' });
+registerEnumType(FailureReason, { name: 'FailureReason' });
+registerEnumType(MessageDirection, { name: 'MessageDirection' });
+registerEnumType(MessageStatus, { name: 'MessageStatus' });
+registerEnumType(LegalBasis, { name: 'LegalBasis' });
+registerEnumType(ReportReason, { name: 'ReportReason' });
+registerEnumType(OrganisationType, { name: 'OrganisationType' });
+
+export { ErrorCodeEnum };
