@@ -1,0 +1,36 @@
+import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { MessagingCategory } from '../src/categories/messagingCategory';
+import type { HubContext } from '../src/graphql/context';
+import { MessageDirection } from '../src/messages/messageEnums';
+
+@ObjectType()
+export class MessagingCategoryInfo {
+  @Field(() => MessagingCategory)
+  category: MessagingCategory;
+
+  @Field()
+  name: string;
+
+  @Field()
+  description: string;
+
+  @Field(() => [MessageDirection])
+  directions: MessageDirection[];
+
+  @Field()
+  supportsFallback: boolean;
+
+  @Field()
+  supportsReplies: boolean;
+
+  @Field()
+  sendsNotifications: boolean;
+}
+
+@Resolver()
+export class CategoryResolver {
+  @Query(() => [MessagingCategoryInfo], { description: 'The messaging services a patient can meet in the NHS App.' })
+  async messagingCategories(@Ctx() ctx: HubContext): Promise<MessagingCategoryInfo[]> {
+    return ctx.hub.stores.categories.list();
+  }
+}

@@ -1,0 +1,126 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { DeliveryAttempt } from '../entities/DeliveryAttempt';
+import { Message } from '../entities/Message';
+import { Organisation } from '../entities/Organisation';
+import { Patient } from '../entities/Patient';
+import { PatientReport } from '../entities/PatientReport';
+import { MessagingCategory } from '../src/categories/messagingCategory';
+import type { HubContext } from '../src/graphql/context';
+import { NhsNumberScalar } from '../src/graphql/scalars';
+import { ingestMessage } from '../src/messages/ingestMessage';
+import { MessageDirection } from '../src/messages/messageEnums';
+import { HubError } from '../src/shared/errors';
+import { isRowId } from '../src/shared/ids';
+import { pageSize } from '../src/shared/pagination';
+import { MessageConnection, toConnection } from './types/connections';
+import { MessageFilter } from './types/messageFilter';
+
+@ObjectType()
+export class ContentReport {
+  @Field(() => Float, { description: 'Flesch-Kincaid reading grade of the body.' })
+  readingGrade: number;
+
+  @Field(() => Int)
+  wordCount: number;
+
+  @Field(() => Int, { description: 'SMS fragments the plain-text fallback would take.' })
+  smsFragments: number;
+
+  @Field(() => [String])
+  warnings: string[];
+}
+
+@ArgsType()
+class MessagesArgs {
+  @Field(() => Int, { nullable: true })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => MessageFilter, { nullable: true })
+  filter?: MessageFilter | null;
+}
+
+@InputType()
+class IngestMessageInput {
+  @Field(() => NhsNumberScalar)
+  nhsNumber: string;
+
+  @Field()
+  organisationOdsCode: string;
+
+  @Field(() => MessagingCategory)
+  category: MessagingCategory;
+
+  @Field(() => MessageDirection)
+  direction: MessageDirection;
+
+  @Field(() => String, { nullable: true })
+  subject?: string | null;
+
+  @Field()
+  body: string;
+
+  @Field()
+  sourceReference: string;
+
+  @Field(() => Date, { nullable: true })
+  occurredAt?: Date | null;
+}
+
+export async function loadMessageOrFail(ctx: HubContext, id: string): Promise<Message> {
+  const message = isRowId(id) ? await ctx.loaders.message.load(id) : null;
+  if (!message) throw new HubError('NOT_FOUND', `No message with id ${id}`);
+  return message;
+}
+
+@Resolver(() => Message)
+export class MessageResolver {
+  @Query(() => Message, { nullable: true })
+  async message(@Arg('id', () => ID) id: string, @Ctx() ctx: HubContext): Promise<Message | null> {
+    return isRowId(id) ? ctx.loaders.message.load(id) : null;
+  }
+
+  @Query(() => MessageConnection)
+  async messages(@Args(() => MessagesArgs) args: MessagesArgs, @Ctx() ctx: HubContext) {
+    const page = await ctx.hub.stores.messages.page({ ...(args.filter ?? {}) }, pageSize(args.first), args.after, ctx.scope);
+    for (const message of page.nodes) ctx.loaders.message.prime(message.id, message);
+    return toConnection(page, page.totalCount);
+  }
+
+  @Mutation(() => Message)
+  async ingestMessage(@Arg('input', () => IngestMessageInput) input: IngestMessageInput, @Ctx() ctx: HubContext): Promise<Message> {
+    const { db, clock, stores } = ctx.hub;
+    return ingestMessage({ db, clock, messages: stores.messages, patients: stores.patients, organisations: stores.organisations }, input, ctx.scope);
+  }
+
+  @FieldResolver(() => Organisation)
+  async organisation(@Root() message: Message, @Ctx() ctx: HubContext): Promise<Organisation> {
+    const organisation = await ctx.loaders.organisation.load(message.organisationOdsCode);
+    if (!organisation) throw new HubError('INTERNAL_SERVER_ERROR', `Organisation ${message.organisationOdsCode} of message ${message.id} is missing`);
+    return organisation;
+  }
+
+  @FieldResolver(() => Patient)
+  async patient(@Root() message: Message, @Ctx() ctx: HubContext): Promise<Patient> {
+    const patient = await ctx.loaders.patient.load(message.nhsNumber);
+    if (!patient) throw new HubError('NOT_FOUND', `The patient of message ${message.id} is not visible to this caller`);
+    return patient;
+  }
+
+  @FieldResolver(() => ContentReport)
+  contentReport(@Root() message: Message): ContentReport {
+    return { readingGrade: message.readingGrade, wordCount: message.wordCount, smsFragments: message.smsFragments, warnings: message.contentWarnings };
+  }
+
+  @FieldResolver(() => [DeliveryAttempt])
+  async deliveryAttempts(@Root() message: Message, @Ctx() ctx: HubContext): Promise<DeliveryAttempt[]> {
+    return ctx.loaders.attemptsByMessage.load(message.id);
+  }
+
+  @FieldResolver(() => [PatientReport])
+  async reports(@Root() message: Message, @Ctx() ctx: HubContext): Promise<PatientReport[]> {
+    return ctx.loaders.reportsByMessage.load(message.id);
+  }
+}

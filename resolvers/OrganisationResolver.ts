@@ -1,0 +1,31 @@
+import { Arg, Ctx, Field, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import { Organisation } from '../entities/Organisation';
+import type { HubContext } from '../src/graphql/context';
+import { OrganisationType } from '../src/organisations/organisationType';
+import { normaliseOdsCode, upsertOrganisation } from '../src/organisations/upsertOrganisation';
+
+@InputType()
+class OrganisationInput {
+  @Field()
+  odsCode: string;
+
+  @Field()
+  name: string;
+
+  @Field(() => OrganisationType)
+  type: OrganisationType;
+}
+
+@Resolver(() => Organisation)
+export class OrganisationResolver {
+  @Query(() => Organisation, { nullable: true })
+  async organisation(@Arg('odsCode') odsCode: string, @Ctx() ctx: HubContext): Promise<Organisation | null> {
+    return ctx.loaders.organisation.load(normaliseOdsCode(odsCode));
+  }
+
+  @Mutation(() => Organisation)
+  async upsertOrganisation(@Arg('input', () => OrganisationInput) input: OrganisationInput, @Ctx() ctx: HubContext): Promise<Organisation> {
+    const { db, clock, stores } = ctx.hub;
+    return upsertOrganisation({ db, clock, organisations: stores.organisations }, input);
+  }
+}

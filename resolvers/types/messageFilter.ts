@@ -1,0 +1,28 @@
+import { Field, InputType } from 'type-graphql';
+import { MessagingCategory } from '../../src/categories/messagingCategory';
+import { NhsNumberScalar } from '../../src/graphql/scalars';
+import { MessageDirection, MessageStatus } from '../../src/messages/messageEnums';
+
+@InputType()
+export class MessageFilter {
+  @Field(() => [MessagingCategory], { nullable: true })
+  categories?: MessagingCategory[] | null;
+
+  @Field(() => [MessageStatus], { nullable: true })
+  statuses?: MessageStatus[] | null;
+
+  @Field(() => MessageDirection, { nullable: true })
+  direction?: MessageDirection | null;
+
+  @Field(() => String, { nullable: true })
+  organisationOdsCode?: string | null;
+
+  @Field(() => NhsNumberScalar, { nullable: true })
+  nhsNumber?: string | null;
+
+  @Field(() => Date, { nullable: true })
+  createdAfter?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  createdBefore?: Date | null;
+}

@@ -1,0 +1,120 @@
+/**
+ * Brings a message that another NHS App messaging service holds (IM1 PFS, online
+ * consultation, PHR) into the patient's unified timeline. Idempotent on the
+ * organisation's sourceReference: bringing the same message in again returns the first copy.
+ */
+import { Message } from '../../entities/Message';
+import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../categories/messagingCategory';
+import type { Database } from '../db/database';
+import type { OrganisationStore } from '../organisations/organisationStore';
+import { assertOdsCode } from '../organisations/upsertOrganisation';
+import type { PatientStore } from '../patients/patientStore';
+import type { Clock } from '../shared/clock';
+import { HubError } from '../shared/errors';
+import { isUniqueViolation } from '../db/uniqueViolation';
+import { newId } from '../shared/ids';
+import type { AccessScope } from '../shared/scope';
+import { MessageDirection, MessageStatus } from './messageEnums';
+import type { MessageStore } from './messageStore';
+import { buildContentReport } from './rules/contentReport';
+
+export interface IngestInput {
+  nhsNumber: string;
+  organisationOdsCode: string;
+  category: MessagingCategory;
+  direction: MessageDirection;
+  subject?: string | null;
+  body: string;
+  sourceReference: string;
+  occurredAt?: Date | null;
+}
+
+export interface IngestDeps {
+  db: Database;
+  messages: MessageStore;
+  patients: PatientStore;
+  organisations: OrganisationStore;
+  clock: Clock;
+}
+
+export const INGEST_BODY_LIMIT = 100_000;
+
+function validate(input: IngestInput, now: Date): void {
+  if (input.category === MessagingCategory.NHS_APP_MESSAGING) {
+    throw new HubError('BAD_USER_INPUT', 'NHS App messaging messages are sent with sendMessage; ingestMessage is for IM1_PFS, ONLINE_CONSULTATION and PHR');
+  }
+  const descriptor = MESSAGING_CATEGORY_DESCRIPTORS.find((d) => d.category === input.category);
+  if (descriptor && !descriptor.directions.includes(input.direction)) {
+    throw new HubError('BAD_USER_INPUT', `${descriptor.name} messages can only be ${descriptor.directions.join(' or ')}`);
+  }
+  if (input.body.trim() === '') throw new HubError('BAD_USER_INPUT', 'body must not be blank');
+  if (input.body.length > INGEST_BODY_LIMIT) throw new HubError('BAD_USER_INPUT', `body must be at most ${INGEST_BODY_LIMIT} characters`);
+  if ((input.subject?.length ?? 0) > 200) throw new HubError('BAD_USER_INPUT', 'subject must be at most 200 characters');
+  const reference = input.sourceReference.trim();
+  if (reference === '' || reference.length > 200) throw new HubError('BAD_USER_INPUT', 'sourceReference must be 1 to 200 characters');
+  if (input.occurredAt && input.occurredAt.getTime() > now.getTime() + 5 * 60_000) throw new HubError('BAD_USER_INPUT', 'occurredAt cannot be in the future');
+}
+
+export async function ingestMessage(deps: IngestDeps, input: IngestInput, scope: AccessScope): Promise<Message> {
+  const now = deps.clock.now();
+  validate(input, now);
+  const organisationOdsCode = assertOdsCode(input.organisationOdsCode);
+  const sourceReference = input.sourceReference.trim();
+
+  const existing = await deps.messages.findBySourceReference(organisationOdsCode, sourceReference);
+  if (existing) return existing;
+
+  const attempt = () =>
+    deps.db.transaction(async (manager) => {
+      if (!(await deps.organisations.findByOdsCode(organisationOdsCode, manager))) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
+      const patient = await deps.patients.findByNhsNumber(input.nhsNumber, scope, manager);
+      if (!patient) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${input.nhsNumber}`);
+      const report = buildContentReport(input.subject, input.body);
+      const occurredAt = input.occurredAt ?? now;
+      const message = Object.assign(new Message(), {
+        id: newId(),
+        organisationOdsCode,
+        nhsNumber: patient.nhsNumber,
+        category: input.category,
+        direction: input.direction,
+        subject: input.subject?.trim() || null,
+        body: input.body,
+        legalBasis: null,
+        purpose: null,
+        timeCritical: false,
+        idempotencyKey: null,
+        requestHash: null,
+        sourceReference,
+        status: MessageStatus.DELIVERED,
+        scheduledFor: null,
+        deliveredChannel: null,
+        fallbackUsed: false,
+        readingGrade: report.readingGrade,
+        wordCount: report.wordCount,
+        smsFragments: report.smsFragments,
+        contentWarnings: report.warnings,
+        fallbackOrder: null,
+        unreadFallbackHours: null,
+        nudgeWhenUnnotified: false,
+        notificationsEnabledAtSend: null,
+        createdAt: occurredAt,
+        updatedAt: now,
+        deliveredAt: occurredAt,
+        readAt: null,
+        cancelledAt: null,
+      });
+      await deps.messages.insert(message, manager);
+      return message;
+    });
+
+  try {
+    return await attempt();
+  } catch (error) {
+    // Two requests raced with the same sourceReference: the other one won, return its message.
+    if (isUniqueViolation(error)) {
+      const winner = await deps.messages.findBySourceReference(organisationOdsCode, sourceReference);
+      if (winner) return winner;
+    }
+    throw error;
+  }
+}

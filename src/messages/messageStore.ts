@@ -1,0 +1,120 @@
+/** Data access for messages. Every read applies the caller's AccessScope inside the query. */
+import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { Message } from '../../entities/Message';
+import type { MessagingCategory } from '../categories/messagingCategory';
+import type { Database } from '../db/database';
+import { decodeCursor, encodeCursor, type Page, toPage } from '../shared/pagination';
+import type { AccessScope } from '../shared/scope';
+import type { MessageDirection, MessageStatus } from './messageEnums';
+
+export interface MessageQuery {
+  categories?: MessagingCategory[] | null;
+  statuses?: MessageStatus[] | null;
+  direction?: MessageDirection | null;
+  organisationOdsCode?: string | null;
+  nhsNumber?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+export interface MessagePage extends Page<Message> {
+  totalCount: () => Promise<number>;
+}
+
+const CURSOR_KIND = 'message';
+
+/** Newest first; the id breaks ties between messages created in the same millisecond. */
+export function messageCursor(message: Message): string {
+  return encodeCursor(CURSOR_KIND, [message.createdAt.toISOString(), message.id]);
+}
+
+export class MessageStore {
+  constructor(private readonly db: Database) {}
+
+  private repository(manager?: EntityManager) {
+    return (manager ?? this.db.dataSource.manager).getRepository(Message);
+  }
+
+  private filtered(filter: MessageQuery, scope: AccessScope, manager?: EntityManager): SelectQueryBuilder<Message> {
+    const q = this.repository(manager).createQueryBuilder('m');
+    if (scope.organisationOdsCode !== null) q.andWhere('m.organisation_ods_code = :scopeOrg', { scopeOrg: scope.organisationOdsCode });
+    if (filter.categories?.length) q.andWhere('m.category IN (:...categories)', { categories: filter.categories });
+    if (filter.statuses?.length) q.andWhere('m.status IN (:...statuses)', { statuses: filter.statuses });
+    if (filter.direction) q.andWhere('m.direction = :direction', { direction: filter.direction });
+    if (filter.organisationOdsCode) q.andWhere('m.organisation_ods_code = :filterOrg', { filterOrg: filter.organisationOdsCode });
+    if (filter.nhsNumber) q.andWhere('m.nhs_number = :nhsNumber', { nhsNumber: filter.nhsNumber });
+    if (filter.createdAfter) q.andWhere('m.created_at > :createdAfter', { createdAfter: filter.createdAfter });
+    if (filter.createdBefore) q.andWhere('m.created_at < :createdBefore', { createdBefore: filter.createdBefore });
+    return q;
+  }
+
+  private applyCursor(q: SelectQueryBuilder<Message>, after: string | null | undefined): void {
+    if (!after) return;
+    const [createdAt, id] = decodeCursor(CURSOR_KIND, after, 2).map(String);
+    const at = new Date(createdAt);
+    if (Number.isNaN(at.getTime())) decodeCursor(CURSOR_KIND, '', 2);
+    q.andWhere(
+      new Brackets((b) => b.where('m.created_at < :cursorAt').orWhere(new Brackets((b2) => b2.where('m.created_at = :cursorAt').andWhere('m.id < :cursorId')))),
+      { cursorAt: at, cursorId: id },
+    );
+  }
+
+  async findByIds(ids: readonly string[], scope: AccessScope, manager?: EntityManager): Promise<Message[]> {
+    if (ids.length === 0) return [];
+    return this.filtered({}, scope, manager).andWhere('m.id IN (:...ids)', { ids: [...ids] }).getMany();
+  }
+
+  async findById(id: string, scope: AccessScope, manager?: EntityManager): Promise<Message | null> {
+    return this.filtered({}, scope, manager).andWhere('m.id = :id', { id }).getOne();
+  }
+
+  async page(filter: MessageQuery, size: number, after: string | null | undefined, scope: AccessScope): Promise<MessagePage> {
+    const base = this.filtered(filter, scope);
+    const query = base.clone().orderBy('m.created_at', 'DESC').addOrderBy('m.id', 'DESC').take(size + 1);
+    this.applyCursor(query, after);
+    const rows = await query.getMany();
+    return { ...toPage(rows, size, messageCursor), totalCount: () => base.clone().getCount() };
+  }
+
+  /**
+   * The same page of messages for many patients in two statements: a windowed query picks
+   * each patient's ids, then one query loads them. Used by the Patient.messages loader.
+   */
+  async pagesByPatient(nhsNumbers: readonly string[], filter: MessageQuery, size: number, after: string | null | undefined, scope: AccessScope): Promise<Map<string, Page<Message>>> {
+    const pages = new Map<string, Page<Message>>(nhsNumbers.map((n) => [n, { nodes: [], cursors: [], hasNextPage: false }]));
+    const wanted = filter.nhsNumber ? nhsNumbers.filter((n) => n === filter.nhsNumber) : nhsNumbers;
+    if (wanted.length === 0) return pages;
+    const inner = this.filtered({ ...filter, nhsNumber: null }, scope).andWhere('m.nhs_number IN (:...patientNumbers)', { patientNumbers: [...wanted] });
+    this.applyCursor(inner, after);
+    inner.select('m.id', 'id').addSelect('ROW_NUMBER() OVER (PARTITION BY m.nhs_number ORDER BY m.created_at DESC, m.id DESC)', 'rn');
+    const [innerSql, params] = inner.getQueryAndParameters();
+    const ranked: Array<{ id: string }> = await this.db.dataSource.query(`SELECT ranked.id AS id FROM (${innerSql}) ranked WHERE ranked.rn <= ${size + 1}`, params);
+    const rows = ranked.length === 0 ? [] : await this.repository().createQueryBuilder('m').where('m.id IN (:...ids)', { ids: ranked.map((r) => r.id) }).orderBy('m.created_at', 'DESC').addOrderBy('m.id', 'DESC').getMany();
+    for (const nhsNumber of wanted) {
+      pages.set(nhsNumber, toPage(rows.filter((m) => m.nhsNumber === nhsNumber), size, messageCursor));
+    }
+    return pages;
+  }
+
+  async countsByPatient(nhsNumbers: readonly string[], filter: MessageQuery, scope: AccessScope): Promise<Map<string, number>> {
+    const counts = new Map<string, number>(nhsNumbers.map((n) => [n, 0]));
+    const wanted = filter.nhsNumber ? nhsNumbers.filter((n) => n === filter.nhsNumber) : nhsNumbers;
+    if (wanted.length === 0) return counts;
+    const rows: Array<{ nhsNumber: string; total: string | number }> = await this.filtered({ ...filter, nhsNumber: null }, scope)
+      .andWhere('m.nhs_number IN (:...patientNumbers)', { patientNumbers: [...wanted] })
+      .select('m.nhs_number', 'nhsNumber')
+      .addSelect('COUNT(*)', 'total')
+      .groupBy('m.nhs_number')
+      .getRawMany();
+    for (const row of rows) counts.set(row.nhsNumber, Number(row.total));
+    return counts;
+  }
+
+  async findBySourceReference(organisationOdsCode: string, sourceReference: string, manager?: EntityManager): Promise<Message | null> {
+    return this.repository(manager).findOneBy({ organisationOdsCode, sourceReference });
+  }
+
+  async insert(message: Message, manager: EntityManager): Promise<void> {
+    await manager.getRepository(Message).insert(message);
+  }
+}

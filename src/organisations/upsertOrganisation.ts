@@ -1,0 +1,38 @@
+/** Creates or updates an organisation by ODS code. */
+import { Organisation } from '../../entities/Organisation';
+import type { Database } from '../db/database';
+import type { Clock } from '../shared/clock';
+import { HubError } from '../shared/errors';
+import type { OrganisationStore } from './organisationStore';
+import { OrganisationType } from './organisationType';
+
+export interface OrganisationDetails {
+  odsCode: string;
+  name: string;
+  type: OrganisationType;
+}
+
+const ODS_CODE = /^[A-Z0-9]{3,10}$/;
+
+export function normaliseOdsCode(odsCode: string): string {
+  return odsCode.trim().toUpperCase();
+}
+
+export function assertOdsCode(odsCode: string): string {
+  const normalised = normaliseOdsCode(odsCode);
+  if (!ODS_CODE.test(normalised)) throw new HubError('BAD_USER_INPUT', `"${odsCode}" is not an ODS code: use 3 to 10 letters and digits, such as A81001`);
+  return normalised;
+}
+
+export async function upsertOrganisation(deps: { db: Database; organisations: OrganisationStore; clock: Clock }, input: OrganisationDetails): Promise<Organisation> {
+  const odsCode = assertOdsCode(input.odsCode);
+  const name = input.name.trim();
+  if (name === '' || name.length > 200) throw new HubError('BAD_USER_INPUT', 'Organisation name must be 1 to 200 characters');
+  return deps.db.transaction(async (manager) => {
+    const now = deps.clock.now();
+    const existing = await deps.organisations.findByOdsCode(odsCode, manager);
+    const organisation = existing ?? Object.assign(new Organisation(), { odsCode, createdAt: now });
+    Object.assign(organisation, { name, type: input.type, updatedAt: now });
+    return deps.organisations.save(organisation, manager);
+  });
+}

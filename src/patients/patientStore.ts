@@ -1,0 +1,84 @@
+/** Data access for patients. Every read applies the caller's AccessScope inside the query. */
+import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { Patient } from '../../entities/Patient';
+import type { Database } from '../db/database';
+import { decodeCursor, encodeCursor, likeContains, likePrefix, type Page, toPage } from '../shared/pagination';
+import type { AccessScope } from '../shared/scope';
+
+const CURSOR_KIND = 'patient';
+
+export function patientCursor(patient: Patient): string {
+  return encodeCursor(CURSOR_KIND, [patient.familyName, patient.givenName, patient.nhsNumber]);
+}
+
+export class PatientStore {
+  constructor(private readonly db: Database) {}
+
+  private scoped(scope: AccessScope, manager?: EntityManager): SelectQueryBuilder<Patient> {
+    const query = (manager ?? this.db.dataSource.manager).getRepository(Patient).createQueryBuilder('p');
+    if (scope.organisationOdsCode !== null) {
+      // A sender sees its registered patients and anyone it has messaged.
+      query.andWhere(
+        new Brackets((q) =>
+          q
+            .where('p.gp_practice_ods_code = :scopeOrg')
+            .orWhere('EXISTS (SELECT 1 FROM messages sm WHERE sm.nhs_number = p.nhs_number AND sm.organisation_ods_code = :scopeOrg)'),
+        ),
+        { scopeOrg: scope.organisationOdsCode },
+      );
+    }
+    return query;
+  }
+
+  async findByNhsNumbers(nhsNumbers: readonly string[], scope: AccessScope): Promise<Patient[]> {
+    if (nhsNumbers.length === 0) return [];
+    return this.scoped(scope).andWhere('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...nhsNumbers] }).getMany();
+  }
+
+  async findByNhsNumber(nhsNumber: string, scope: AccessScope, manager?: EntityManager): Promise<Patient | null> {
+    return this.scoped(scope, manager).andWhere('p.nhs_number = :nhsNumber', { nhsNumber }).getOne();
+  }
+
+  async save(patient: Patient, manager: EntityManager): Promise<Patient> {
+    return manager.getRepository(Patient).save(patient);
+  }
+
+  /**
+   * Search matches every word against the given or family name, or digits against the
+   * start of the NHS number. Ordered by family name, given name, NHS number.
+   */
+  async search(options: { search?: string | null; size: number; after?: string | null }, scope: AccessScope): Promise<Page<Patient> & { totalCount: () => Promise<number> }> {
+    const base = this.scoped(scope);
+    const text = options.search?.trim() ?? '';
+    if (/^[\d\s]+$/.test(text)) {
+      base.andWhere("p.nhs_number LIKE :nhsPrefix ESCAPE '!'", { nhsPrefix: likePrefix(text.replace(/\s+/g, '')) });
+    } else if (text !== '') {
+      text
+        .split(/\s+/)
+        .slice(0, 5)
+        .forEach((word, i) => {
+          base.andWhere(
+            new Brackets((q) => q.where(`p.given_name LIKE :word${i} ESCAPE '!'`).orWhere(`p.family_name LIKE :word${i} ESCAPE '!'`)),
+            { [`word${i}`]: likeContains(word) },
+          );
+        });
+    }
+    const totalCount = () => base.clone().getCount();
+
+    const query = base.clone().orderBy('p.family_name', 'ASC').addOrderBy('p.given_name', 'ASC').addOrderBy('p.nhs_number', 'ASC').take(options.size + 1);
+    if (options.after) {
+      const [family, given, nhs] = decodeCursor(CURSOR_KIND, options.after, 3).map(String);
+      query.andWhere(
+        new Brackets((q) =>
+          q
+            .where('p.family_name > :cf')
+            .orWhere(new Brackets((q2) => q2.where('p.family_name = :cf').andWhere('p.given_name > :cg')))
+            .orWhere(new Brackets((q3) => q3.where('p.family_name = :cf').andWhere('p.given_name = :cg').andWhere('p.nhs_number > :cn'))),
+        ),
+        { cf: family, cg: given, cn: nhs },
+      );
+    }
+    const rows = await query.getMany();
+    return { ...toPage(rows, options.size, patientCursor), totalCount };
+  }
+}
