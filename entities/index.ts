@@ -1,9 +1,11 @@
 /** Every TypeORM entity the hub maps; ormconfig.ts registers this list. */
 import { ChannelPreferenceChange } from './ChannelPreferenceChange';
 import { DeliveryAttempt } from './DeliveryAttempt';
+import { HubEvent } from './HubEvent';
 import { Message } from './Message';
 import { MessagingCategoryRecord } from './MessagingCategoryRecord';
 import { Organisation } from './Organisation';
+import { OutboxItem } from './OutboxItem';
 import { Patient } from './Patient';
 import { PatientReport } from './PatientReport';
 
@@ -15,6 +17,8 @@ export const ENTITIES = [
   Message,
   DeliveryAttempt,
   PatientReport,
+  OutboxItem,
+  HubEvent,
 ];
 
-export { ChannelPreferenceChange, DeliveryAttempt, Message, MessagingCategoryRecord, Organisation, Patient, PatientReport };
+export { ChannelPreferenceChange, DeliveryAttempt, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };

@@ -1,4 +1,5 @@
 /** Migrations in the order they apply; each runs on MySQL/MariaDB and SQLite alike. */
 import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
+import { DeliveryPipeline1764100000000 } from './1764100000000-DeliveryPipeline';
 
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, DeliveryPipeline1764100000000];

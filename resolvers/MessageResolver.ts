@@ -8,7 +8,8 @@ import { MessagingCategory } from '../src/categories/messagingCategory';
 import type { HubContext } from '../src/graphql/context';
 import { NhsNumberScalar } from '../src/graphql/scalars';
 import { ingestMessage } from '../src/messages/ingestMessage';
-import { MessageDirection } from '../src/messages/messageEnums';
+import { cancelMessage, markMessageRead, reportMessage } from '../src/messages/messageActions';
+import { MessageDirection, ReportReason } from '../src/messages/messageEnums';
 import { HubError } from '../src/shared/errors';
 import { isRowId } from '../src/shared/ids';
 import { pageSize } from '../src/shared/pagination';
@@ -69,6 +70,18 @@ class IngestMessageInput {
   occurredAt?: Date | null;
 }
 
+@InputType()
+class ReportMessageInput {
+  @Field(() => ID)
+  messageId: string;
+
+  @Field(() => ReportReason)
+  reason: ReportReason;
+
+  @Field(() => String, { nullable: true })
+  comment?: string | null;
+}
+
 export async function loadMessageOrFail(ctx: HubContext, id: string): Promise<Message> {
   const message = isRowId(id) ? await ctx.loaders.message.load(id) : null;
   if (!message) throw new HubError('NOT_FOUND', `No message with id ${id}`);
@@ -93,6 +106,21 @@ export class MessageResolver {
   async ingestMessage(@Arg('input', () => IngestMessageInput) input: IngestMessageInput, @Ctx() ctx: HubContext): Promise<Message> {
     const { db, clock, stores } = ctx.hub;
     return ingestMessage({ db, clock, messages: stores.messages, patients: stores.patients, organisations: stores.organisations }, input, ctx.scope);
+  }
+
+  @Mutation(() => Message, { description: 'Cancels a message before its first delivery attempt has been sent.' })
+  async cancelMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: HubContext): Promise<Message> {
+    return cancelMessage(ctx.hub.deliveryDeps, id, ctx.scope);
+  }
+
+  @Mutation(() => Message, { description: 'The patient has read the message; ends any fallback still waiting.' })
+  async markMessageRead(@Arg('id', () => ID) id: string, @Ctx() ctx: HubContext): Promise<Message> {
+    return markMessageRead(ctx.hub.deliveryDeps, id, ctx.scope);
+  }
+
+  @Mutation(() => PatientReport, { description: 'A patient reports a message as unwanted, inappropriate or not for them.' })
+  async reportMessage(@Arg('input', () => ReportMessageInput) input: ReportMessageInput, @Ctx() ctx: HubContext): Promise<PatientReport> {
+    return reportMessage({ ...ctx.hub.deliveryDeps, reports: ctx.hub.stores.reports }, input, ctx.scope);
   }
 
   @FieldResolver(() => Organisation)

@@ -19,6 +19,14 @@ export interface HubConfig {
   smsFragmentPricePence: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** First retry delay for a provider's temporary error; doubles each time. */
+  retryBaseMs: number;
+  /** Temporary errors tolerated on one attempt before it counts as a permanent failure. */
+  maxProviderRetries: number;
+  /** Default hours before an unread NHS App message falls back (0: never). */
+  unreadFallbackHours: number;
+  /** JSON plan for the simulated providers (failure rates, latency, unreachable patients). */
+  simulationPlan: string | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/hub.sqlite';
@@ -64,5 +72,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     smsFragmentPricePence: numberFrom(env, 'SMS_FRAGMENT_PRICE_PENCE', 2.3),
     rateLimitPerSecond: numberFrom(env, 'RATE_LIMIT_PER_SECOND', 50),
     rateLimitBurst: numberFrom(env, 'RATE_LIMIT_BURST', 100),
+    retryBaseMs: numberFrom(env, 'RETRY_BASE_MS', 5000),
+    maxProviderRetries: numberFrom(env, 'MAX_PROVIDER_RETRIES', 5),
+    unreadFallbackHours: numberFrom(env, 'UNREAD_FALLBACK_HOURS', 24),
+    simulationPlan: env.SIMULATION_PLAN,
   };
 }

@@ -7,6 +7,13 @@ import { CategoryStore } from './categories/categoryStore';
 import type { HubConfig } from './config';
 import { type Database, openDatabase } from './db/database';
 import { DeliveryAttemptStore } from './delivery/deliveryAttemptStore';
+import type { DispatchDeps } from './delivery/dispatchAttempt';
+import { Dispatcher } from './delivery/dispatcher';
+import { OutboxStore } from './delivery/outboxStore';
+import { type ChannelProviders, providersFromConfig } from './delivery/providers/providerRegistry';
+import { type EventBus, InProcessEventBus } from './events/eventBus';
+import type { SendDeps } from './messages/sendMessage';
+import { createLogger, type HubLogger } from './shared/logger';
 import { MessageStore } from './messages/messageStore';
 import { PatientReportStore } from './messages/patientReportStore';
 import { OrganisationStore } from './organisations/organisationStore';
@@ -22,6 +29,7 @@ export interface Stores {
   attempts: DeliveryAttemptStore;
   reports: PatientReportStore;
   categories: CategoryStore;
+  outbox: OutboxStore;
 }
 
 export interface Hub {
@@ -29,10 +37,25 @@ export interface Hub {
   clock: Clock;
   db: Database;
   stores: Stores;
+  bus: EventBus;
+  logger: HubLogger;
+  providers: ChannelProviders;
+  /** What the send, receipt and dispatch use cases need, assembled once. */
+  deliveryDeps: SendDeps & DispatchDeps;
+  /** The in-process dispatcher (started by startDispatcher unless DISPATCHER=false). */
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
-export async function createHub(config: HubConfig, options: { clock?: Clock; sqlLogger?: Logger } = {}): Promise<Hub> {
+export interface HubOptions {
+  clock?: Clock;
+  sqlLogger?: Logger;
+  logger?: HubLogger;
+  providers?: Partial<ChannelProviders>;
+  bus?: EventBus;
+}
+
+export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
   const db = await openDatabase(config.databaseUrl, { logger: options.sqlLogger });
   const stores: Stores = {
     organisations: new OrganisationStore(db),
@@ -42,6 +65,42 @@ export async function createHub(config: HubConfig, options: { clock?: Clock; sql
     attempts: new DeliveryAttemptStore(db),
     reports: new PatientReportStore(db),
     categories: new CategoryStore(db),
+    outbox: new OutboxStore(db),
   };
-  return { config, clock: options.clock ?? systemClock, db, stores, close: () => db.close() };
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger();
+  const bus = options.bus ?? new InProcessEventBus();
+  const providers = { ...providersFromConfig(config), ...options.providers };
+  const deliveryDeps: SendDeps & DispatchDeps = {
+    db,
+    bus,
+    logger,
+    clock,
+    stores,
+    organisations: stores.organisations,
+    providers,
+    quietHours: config.quietHours,
+    unreadFallbackHours: config.unreadFallbackHours,
+    maxMessagesPerPatientPerDay: config.maxMessagesPerPatientPerDay,
+    retryBaseMs: config.retryBaseMs,
+    maxProviderRetries: config.maxProviderRetries,
+  };
+  const dispatcher = new Dispatcher(deliveryDeps, { intervalMs: config.dispatchIntervalMs, logger });
+  deliveryDeps.onQueued = () => dispatcher.wake();
+  return {
+    config,
+    clock,
+    db,
+    stores,
+    bus,
+    logger,
+    providers,
+    deliveryDeps,
+    dispatcher,
+    close: async () => {
+      await dispatcher.stop();
+      await bus.close();
+      await db.close();
+    },
+  };
 }

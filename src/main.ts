@@ -12,12 +12,13 @@ import { createLogger } from './shared/logger';
 async function main(): Promise<void> {
   const logger = createLogger();
   const config = loadConfig();
-  const hub = await createHub(config);
+  const hub = await createHub(config, { logger });
   if (config.seedDemo && (await isDatabaseEmpty(hub.db))) {
     const seeded = await seedDemoData(hub.db, hub.clock.now());
     logger.info(seeded, 'seeded demo data');
   }
   const server = await startServer(hub, { logger });
+  if (config.runDispatcher) hub.dispatcher.start();
   console.log(`listening on ${server.url}`);
 
   const shutdown = async (signal: string) => {

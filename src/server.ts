@@ -14,6 +14,7 @@ import { createErrorFormatter } from './graphql/errorFormatting';
 import { buildHubSchema } from './graphql/schema';
 import { graphqlHandler } from './http/graphqlRoute';
 import { sendJson } from './http/respond';
+import { webhookReceiptsHandler } from './http/webhookRoute';
 import type { Hub } from './hub';
 import { createLogger, type HubLogger } from './shared/logger';
 
@@ -50,6 +51,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
   const routes: Record<string, RouteHandler> = {
     'GET /graphql': graphqlHandler(apollo, async () => createContext(hub)),
     'POST /graphql': graphqlHandler(apollo, async () => createContext(hub)),
+    'POST /webhooks/receipts': webhookReceiptsHandler(hub),
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
       try {

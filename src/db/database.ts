@@ -32,17 +32,32 @@ export async function openDatabase(databaseUrl: string, options: { logger?: Logg
   const flavour = kind === 'mysql' ? await detectMysqlFlavour(databaseUrl) : undefined;
   const dataSource = createDataSource(databaseUrl, options.logger, flavour);
   await dataSource.initialize();
+  if (kind === 'sqlite') useSqliteRowIds(dataSource);
   if (options.migrate !== false) await runMigrations(dataSource, kind);
 
   const queue = kind === 'sqlite' ? new SerialQueue() : null;
   return {
     dataSource,
     kind,
-    transaction: (work) => (queue ? queue.run(() => dataSource.transaction(work)) : dataSource.transaction(work)),
+    // READ COMMITTED: with the row locks the use cases take, each statement sees the latest
+    // committed rows (a count after a lock includes the sends that held it before).
+    transaction: (work) => (queue ? queue.run(() => dataSource.transaction(work)) : dataSource.transaction('READ COMMITTED', work)),
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };
+}
+
+/**
+ * Increasing ids are BIGINT on MySQL, but SQLite only auto-increments an INTEGER primary key
+ * (64-bit there too); tell TypeORM so, or it would see the migrated tables as different.
+ */
+function useSqliteRowIds(dataSource: DataSource): void {
+  for (const metadata of dataSource.entityMetadatas) {
+    for (const column of metadata.primaryColumns) {
+      if (column.generationStrategy === 'increment' && column.type === 'bigint') column.type = 'integer';
+    }
+  }
 }
 
 /** Several hub instances may start together: on MySQL a named lock lets one migrate at a time. */

@@ -2,6 +2,7 @@
 import type { EntityManager } from 'typeorm';
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import type { Database } from '../db/database';
+import { forUpdate } from '../db/rowLock';
 import type { AccessScope } from '../shared/scope';
 
 export class DeliveryAttemptStore {
@@ -26,5 +27,23 @@ export class DeliveryAttemptStore {
 
   async findById(id: string, scope: AccessScope, manager?: EntityManager): Promise<DeliveryAttempt | null> {
     return this.scoped(scope, manager).andWhere('a.id = :id', { id }).getOne();
+  }
+
+  /** The message's attempts, locked for update, in sequence order. */
+  async forMessageLocked(messageId: string, manager: EntityManager): Promise<DeliveryAttempt[]> {
+    const query = manager.getRepository(DeliveryAttempt).createQueryBuilder('a').where('a.message_id = :messageId', { messageId }).orderBy('a.sequence', 'ASC');
+    return forUpdate(query, manager).getMany();
+  }
+
+  async findByProviderReference(providerReference: string, manager: EntityManager): Promise<DeliveryAttempt | null> {
+    return manager.getRepository(DeliveryAttempt).findOneBy({ providerReference });
+  }
+
+  async insert(attempts: DeliveryAttempt[], manager: EntityManager): Promise<void> {
+    if (attempts.length > 0) await manager.getRepository(DeliveryAttempt).insert(attempts);
+  }
+
+  async save(attempt: DeliveryAttempt, manager: EntityManager): Promise<void> {
+    await manager.getRepository(DeliveryAttempt).save(attempt);
   }
 }

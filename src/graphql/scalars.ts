@@ -13,7 +13,12 @@ function parseDateTime(value: unknown): Date {
     throw invalid('BAD_USER_INPUT', `DateTime must be an ISO 8601 string such as 2026-01-31T09:30:00Z, got ${JSON.stringify(value)}`);
   }
   const parsed = new Date(value);
-  if (Number.isNaN(parsed.getTime())) throw invalid('BAD_USER_INPUT', `DateTime ${JSON.stringify(value)} is not a real date`);
+  // Date accepts 2026-02-30 as 2 March: the calendar date must round-trip to count as real.
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (Number.isNaN(parsed.getTime()) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    throw invalid('BAD_USER_INPUT', `DateTime ${JSON.stringify(value)} is not a real date`);
+  }
   return parsed;
 }
 

@@ -3,6 +3,8 @@ import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Message } from '../../entities/Message';
 import type { MessagingCategory } from '../categories/messagingCategory';
 import type { Database } from '../db/database';
+import { forUpdate } from '../db/rowLock';
+import { normaliseOdsCode } from '../organisations/upsertOrganisation';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
 import type { MessageDirection, MessageStatus } from './messageEnums';
@@ -41,7 +43,7 @@ export class MessageStore {
     if (filter.categories?.length) q.andWhere('m.category IN (:...categories)', { categories: filter.categories });
     if (filter.statuses?.length) q.andWhere('m.status IN (:...statuses)', { statuses: filter.statuses });
     if (filter.direction) q.andWhere('m.direction = :direction', { direction: filter.direction });
-    if (filter.organisationOdsCode) q.andWhere('m.organisation_ods_code = :filterOrg', { filterOrg: filter.organisationOdsCode });
+    if (filter.organisationOdsCode) q.andWhere('m.organisation_ods_code = :filterOrg', { filterOrg: normaliseOdsCode(filter.organisationOdsCode) });
     if (filter.nhsNumber) q.andWhere('m.nhs_number = :nhsNumber', { nhsNumber: filter.nhsNumber });
     if (filter.createdAfter) q.andWhere('m.created_at > :createdAfter', { createdAfter: filter.createdAfter });
     if (filter.createdBefore) q.andWhere('m.created_at < :createdBefore', { createdBefore: filter.createdBefore });
@@ -116,5 +118,31 @@ export class MessageStore {
 
   async insert(message: Message, manager: EntityManager): Promise<void> {
     await manager.getRepository(Message).insert(message);
+  }
+
+  /** Locks the message row: every change to a message's delivery state goes through this lock. */
+  async lockById(id: string, manager: EntityManager): Promise<Message | null> {
+    return forUpdate(this.repository(manager).createQueryBuilder('m').where('m.id = :id', { id }), manager).getOne();
+  }
+
+  async findByIdempotencyKey(organisationOdsCode: string, idempotencyKey: string, manager?: EntityManager): Promise<Message | null> {
+    return this.repository(manager).findOneBy({ organisationOdsCode, idempotencyKey });
+  }
+
+  /** Non-time-critical outbound messages an organisation sent a patient since `since` (cancelled ones excluded). */
+  async countRecentNonUrgent(organisationOdsCode: string, nhsNumber: string, since: Date, manager: EntityManager): Promise<number> {
+    return this.repository(manager)
+      .createQueryBuilder('m')
+      .where('m.organisation_ods_code = :organisationOdsCode', { organisationOdsCode })
+      .andWhere('m.nhs_number = :nhsNumber', { nhsNumber })
+      .andWhere('m.created_at > :since', { since })
+      .andWhere('m.time_critical = :no', { no: false })
+      .andWhere('m.direction = :outbound', { outbound: 'OUTBOUND' })
+      .andWhere('m.status <> :cancelled', { cancelled: 'CANCELLED' })
+      .getCount();
+  }
+
+  async save(message: Message, manager: EntityManager): Promise<void> {
+    await manager.getRepository(Message).save(message);
   }
 }

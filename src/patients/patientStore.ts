@@ -2,6 +2,7 @@
 import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Patient } from '../../entities/Patient';
 import type { Database } from '../db/database';
+import { forUpdate } from '../db/rowLock';
 import { decodeCursor, encodeCursor, likeContains, likePrefix, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
 
@@ -80,5 +81,10 @@ export class PatientStore {
     }
     const rows = await query.getMany();
     return { ...toPage(rows, options.size, patientCursor), totalCount };
+  }
+
+  /** Locks the patient row so concurrent sends to one patient are counted one after another. */
+  async lockByNhsNumber(nhsNumber: string, manager: EntityManager): Promise<Patient | null> {
+    return forUpdate(manager.getRepository(Patient).createQueryBuilder('p').where('p.nhs_number = :nhsNumber', { nhsNumber }), manager).getOne();
   }
 }

@@ -48,7 +48,8 @@ export function validDateOfBirth(value: string, today: Date): string {
 export function normaliseMobileNumber(value: string | null | undefined): string | null {
   const raw = optional(value);
   if (raw === null) return null;
-  const compact = raw.replace(/[\s()-]/g, '');
+  // "+44 (0)7700…" writes the trunk 0 that international form drops; "00" is the international prefix.
+  const compact = raw.replace(/\(0\)/g, '').replace(/[\s()-]/g, '').replace(/^00/, '+');
   const international = compact.startsWith('0') ? `+44${compact.slice(1)}` : compact.startsWith('44') ? `+${compact}` : compact;
   if (!/^\+\d{10,15}$/.test(international)) throw new HubError('BAD_USER_INPUT', `"${raw}" is not a phone number the SMS channel can use`);
   return international;

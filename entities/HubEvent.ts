@@ -1,0 +1,52 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { MessagingCategory } from '../src/categories/messagingCategory';
+import type { Channel, FailureReason } from '../src/delivery/deliveryEnums';
+
+export type HubEventKind = 'DELIVERY' | 'FALLBACK';
+
+/**
+ * A delivery or fallback event, stored in the transaction that caused it. Subscribers get
+ * events from these rows after commit; the increasing id lets a client catch up after a
+ * reconnect. Events carry no personal data.
+ */
+@Entity({ name: 'hub_events' })
+@Index('idx_hub_events_message', ['messageId'])
+@Index('idx_hub_events_org', ['organisationOdsCode', 'id'])
+export class HubEvent {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind: HubEventKind;
+
+  /** DeliveryEventType for DELIVERY events; null for FALLBACK. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  type: string | null;
+
+  @Column({ name: 'message_id', type: 'varchar', length: 36 })
+  messageId: string;
+
+  @Column({ name: 'attempt_id', type: 'varchar', length: 36, nullable: true })
+  attemptId: string | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  channel: Channel | null;
+
+  @Column({ name: 'from_channel', type: 'varchar', length: 16, nullable: true })
+  fromChannel: Channel | null;
+
+  @Column({ name: 'to_channel', type: 'varchar', length: 16, nullable: true })
+  toChannel: Channel | null;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  reason: FailureReason | null;
+
+  @Column({ type: 'varchar', length: 32 })
+  category: MessagingCategory;
+
+  @Column({ name: 'organisation_ods_code', type: 'varchar', length: 12 })
+  organisationOdsCode: string;
+
+  @Column({ name: 'occurred_at', type: 'datetime', precision: 3 })
+  occurredAt: Date;
+}

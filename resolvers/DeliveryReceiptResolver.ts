@@ -1,0 +1,34 @@
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
+import { DeliveryAttempt } from '../entities/DeliveryAttempt';
+import { DeliveryStatus, FailureReason, NotificationStatus } from '../src/delivery/deliveryEnums';
+import { recordDeliveryReceipt } from '../src/delivery/recordReceipt';
+import type { HubContext } from '../src/graphql/context';
+
+@InputType()
+export class DeliveryReceiptInput {
+  @Field(() => ID, { nullable: true })
+  attemptId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  providerReference?: string | null;
+
+  @Field(() => DeliveryStatus)
+  status: DeliveryStatus;
+
+  @Field(() => NotificationStatus, { nullable: true })
+  notification?: NotificationStatus | null;
+
+  @Field(() => FailureReason, { nullable: true })
+  failureReason?: FailureReason | null;
+
+  @Field(() => Date, { nullable: true })
+  occurredAt?: Date | null;
+}
+
+@Resolver()
+export class DeliveryReceiptResolver {
+  @Mutation(() => DeliveryAttempt, { description: "A supplier's delivery receipt; idempotent and order-tolerant." })
+  async recordDeliveryReceipt(@Arg('input', () => DeliveryReceiptInput) input: DeliveryReceiptInput, @Ctx() ctx: HubContext): Promise<DeliveryAttempt> {
+    return recordDeliveryReceipt(ctx.hub.deliveryDeps, input, ctx.scope.organisationOdsCode);
+  }
+}

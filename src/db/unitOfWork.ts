@@ -1,0 +1,38 @@
+/**
+ * One transaction plus its side effects: events recorded during the work are stored in the
+ * same transaction and published only after it commits, so a rolled-back change never
+ * shows up as an event. Other after-commit hooks (such as waking the dispatcher) run too.
+ */
+import type { EntityManager } from 'typeorm';
+import type { EventBus } from '../events/eventBus';
+import { EventRecorder } from '../events/eventRecorder';
+import type { HubLogger } from '../shared/logger';
+import type { Database } from './database';
+
+export interface UnitOfWork {
+  manager: EntityManager;
+  events: EventRecorder;
+  afterCommit(hook: () => void): void;
+}
+
+export interface UnitOfWorkDeps {
+  db: Database;
+  bus: EventBus;
+  logger?: HubLogger;
+}
+
+export async function inUnitOfWork<T>(deps: UnitOfWorkDeps, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+  const hooks: Array<() => void> = [];
+  const { result, stored } = await deps.db.transaction(async (manager) => {
+    const events = new EventRecorder();
+    const value = await work({ manager, events, afterCommit: (hook) => hooks.push(hook) });
+    return { result: value, stored: await events.store(manager) };
+  });
+  if (stored.length > 0) {
+    // The events are committed: a publish failure only delays live delivery, and
+    // subscribers catch up from the stored rows.
+    await deps.bus.publish(stored).catch((error) => deps.logger?.error({ err: error }, 'publishing events failed'));
+  }
+  for (const hook of hooks) hook();
+  return result;
+}

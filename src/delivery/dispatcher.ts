@@ -1,0 +1,115 @@
+/**
+ * Polls the outbox for due work and runs it. Any number of dispatchers may run, in hub
+ * processes or on their own (src/dispatcherMain.ts): claims are leased with
+ * FOR UPDATE SKIP LOCKED, so two dispatchers never take the same item.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { OutboxKind, type OutboxItem } from '../../entities/OutboxItem';
+import type { HubLogger } from '../shared/logger';
+import { dispatchAttempt, type DispatchDeps } from './dispatchAttempt';
+import { deliverSimulatedReceipt, handleUnreadTimeout } from './timedFallbacks';
+
+export interface DispatcherOptions {
+  intervalMs: number;
+  batchSize?: number;
+  /** How long a claim is held; longer than a provider call can take. */
+  leaseMs?: number;
+  /** How many claimed items run at once. */
+  concurrency?: number;
+  logger?: HubLogger;
+}
+
+export interface DispatcherStats {
+  processed: number;
+  failed: number;
+  lastLagMs: number;
+}
+
+export class Dispatcher {
+  readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  readonly stats: DispatcherStats = { processed: 0, failed: 0, lastLagMs: 0 };
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: DispatchDeps,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Asks a running dispatcher to look for work now, e.g. after a send committed. */
+  wake(): void {
+    if (!this.stopped && this.timer && !this.running) this.schedule(0);
+  }
+
+  /** Claims and runs one batch of due items; returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const now = this.deps.clock.now();
+    const items = await this.deps.stores.outbox.claimDue(now, this.options.batchSize ?? 50, this.options.leaseMs ?? 60_000, this.id);
+    if (items.length > 0) this.stats.lastLagMs = Math.max(0, now.getTime() - items[0].dueAt.getTime());
+    const concurrency = this.options.concurrency ?? 8;
+    for (let i = 0; i < items.length; i += concurrency) {
+      await Promise.all(items.slice(i, i + concurrency).map((item) => this.runItem(item)));
+    }
+    return items.length;
+  }
+
+  /** Runs batches until nothing is due (tests use this with a manual clock). */
+  async drain(maxBatches = 1000): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxBatches; i += 1) {
+      const claimed = await this.runOnce();
+      total += claimed;
+      if (claimed === 0) break;
+    }
+    return total;
+  }
+
+  private async runItem(item: OutboxItem): Promise<void> {
+    try {
+      if (item.kind === OutboxKind.DISPATCH) await dispatchAttempt(this.deps, item);
+      else if (item.kind === OutboxKind.UNREAD_TIMEOUT) await handleUnreadTimeout(this.deps, item);
+      else if (item.kind === OutboxKind.SIMULATED_RECEIPT) await deliverSimulatedReceipt(this.deps, item);
+      this.stats.processed += 1;
+    } catch (error) {
+      // The claim lapses after its lease and the item is tried again.
+      this.stats.failed += 1;
+      this.options.logger?.error({ err: error, outboxId: item.id, kind: item.kind }, 'outbox item failed');
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.loop().finally(() => {
+        this.running = null;
+      });
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.stopped) return;
+    let claimed = 0;
+    try {
+      claimed = await this.runOnce();
+    } catch (error) {
+      this.options.logger?.error({ err: error }, 'dispatcher could not claim work');
+    }
+    if (!this.stopped) this.schedule(claimed > 0 ? 0 : this.options.intervalMs);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Data access for the outbox of due work. Claiming uses SELECT … FOR UPDATE SKIP LOCKED on
+ * MySQL/MariaDB, so any number of dispatchers can poll the same table and never take the
+ * same row; a claimed row is leased until `claimedUntil`, after which another dispatcher
+ * may take it over (its work is idempotent by attempt id).
+ */
+import { In, type EntityManager } from 'typeorm';
+import { OutboxItem, type OutboxKind } from '../../entities/OutboxItem';
+import type { Database } from '../db/database';
+
+export interface NewOutboxItem {
+  kind: OutboxKind;
+  messageId: string;
+  attemptId?: string | null;
+  payload?: string | null;
+  dueAt: Date;
+}
+
+export class OutboxStore {
+  constructor(private readonly db: Database) {}
+
+  async enqueue(items: NewOutboxItem[], now: Date, manager: EntityManager): Promise<void> {
+    for (const item of items) {
+      await manager.getRepository(OutboxItem).insert(
+        Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now }),
+      );
+    }
+  }
+
+  async claimDue(now: Date, limit: number, leaseMs: number, owner: string): Promise<OutboxItem[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    return this.db.transaction(async (manager) => {
+      const query = manager
+        .getRepository(OutboxItem)
+        .createQueryBuilder('o')
+        .where('o.due_at <= :now', { now })
+        .andWhere('(o.claimed_until IS NULL OR o.claimed_until <= :now)', { now })
+        .orderBy('o.due_at', 'ASC')
+        .addOrderBy('o.id', 'ASC')
+        .limit(limit);
+      if (this.db.kind === 'mysql') query.setLock('pessimistic_write').setOnLocked('skip_locked');
+      const due = await query.getMany();
+      if (due.length === 0) return [];
+      await manager.getRepository(OutboxItem).update({ id: In(due.map((item) => item.id)) }, { claimedUntil: leaseUntil, claimedBy: owner });
+      return due.map((item) => Object.assign(item, { claimedUntil: leaseUntil, claimedBy: owner }));
+    });
+  }
+
+  /** Deletes a finished item; false when it was no longer there (e.g. cancelled meanwhile). */
+  async complete(id: string, manager: EntityManager): Promise<boolean> {
+    const result = await manager.getRepository(OutboxItem).delete({ id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async reschedule(id: string, dueAt: Date, manager: EntityManager): Promise<void> {
+    await manager.getRepository(OutboxItem).update({ id }, { dueAt, claimedUntil: null, claimedBy: null });
+  }
+
+  /** Gives up a claim without doing the work, so the item is due again at once. */
+  async release(id: string): Promise<void> {
+    await this.db.dataSource.getRepository(OutboxItem).update({ id }, { claimedUntil: null, claimedBy: null });
+  }
+
+  async forMessage(messageId: string, manager: EntityManager, kinds?: OutboxKind[]): Promise<OutboxItem[]> {
+    const query = manager.getRepository(OutboxItem).createQueryBuilder('o').where('o.message_id = :messageId', { messageId });
+    if (kinds?.length) query.andWhere('o.kind IN (:...kinds)', { kinds });
+    if (this.db.kind === 'mysql') query.setLock('pessimistic_write');
+    return query.getMany();
+  }
+
+  async removeForMessage(messageId: string, kinds: OutboxKind[], manager: EntityManager): Promise<void> {
+    await manager.getRepository(OutboxItem).delete({ messageId, kind: In(kinds) });
+  }
+
+  async depth(): Promise<number> {
+    return this.db.dataSource.getRepository(OutboxItem).count();
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    const next = await this.db.dataSource.getRepository(OutboxItem).createQueryBuilder('o').orderBy('o.due_at', 'ASC').limit(1).getOne();
+    return next?.dueAt ?? null;
+  }
+}

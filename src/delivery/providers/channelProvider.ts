@@ -1,0 +1,41 @@
+/**
+ * What the dispatcher asks of a channel's supplier. Each channel has one provider: the
+ * simulated supplier by default, or the HTTP provider when PROVIDER_URL_<CHANNEL> is set.
+ */
+import type { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../deliveryEnums';
+
+export interface ProviderRequest {
+  attemptId: string;
+  messageId: string;
+  channel: Channel;
+  nhsNumber: string;
+  /** The channel's address: none for NHS_APP. */
+  mobileNumber?: string;
+  email?: string;
+  postalAddress?: string;
+  subject: string | null;
+  /** Markdown for the NHS App, email and letter; plain text for SMS. */
+  body: string;
+  /** The patient's notification preference in force when the message was sent (NHS_APP only). */
+  notificationsEnabled?: boolean;
+}
+
+/** A receipt the simulated supplier will send later, stored as a due time so a restart keeps it. */
+export interface ScheduledReceipt {
+  delayMs: number;
+  status: DeliveryStatus;
+  notification?: NotificationStatus;
+  failureReason?: FailureReason;
+}
+
+export type ProviderOutcome =
+  | { kind: 'accepted'; providerReference: string; scheduledReceipts?: ScheduledReceipt[] }
+  /** Permanent: the dispatcher moves to the next channel. */
+  | { kind: 'rejected'; reason: FailureReason; detail: string }
+  /** Temporary: retried with exponential backoff. */
+  | { kind: 'temporary'; detail: string };
+
+export interface ChannelProvider {
+  readonly name: string;
+  send(request: ProviderRequest): Promise<ProviderOutcome>;
+}

@@ -1,0 +1,26 @@
+/**
+ * `npm run dispatcher`: a dispatcher on its own, for running more of them than web
+ * instances (set DISPATCHER=false on the web tier). Uses the same DATABASE_URL.
+ */
+import 'reflect-metadata';
+import { loadConfig } from './config';
+import { createHub } from './hub';
+import { createLogger } from './shared/logger';
+
+async function main(): Promise<void> {
+  const logger = createLogger();
+  const hub = await createHub(loadConfig(), { logger });
+  hub.dispatcher.start();
+  logger.info({ dispatcher: hub.dispatcher.id }, 'dispatcher running');
+  const shutdown = async () => {
+    await hub.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+/**
+ * Carries committed events to subscribers. In-process by default; with REDIS_URL the
+ * Redis bus (added with live events) carries them across hub instances.
+ */
+import { EventEmitter } from 'node:events';
+import type { HubEvent } from '../../entities/HubEvent';
+
+export type EventListener = (event: HubEvent) => void;
+
+export interface EventBus {
+  publish(events: HubEvent[]): Promise<void>;
+  subscribe(listener: EventListener): () => void;
+  close(): Promise<void>;
+}
+
+export class InProcessEventBus implements EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  async publish(events: HubEvent[]): Promise<void> {
+    for (const event of events) this.emitter.emit('event', event);
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  listenerCount(): number {
+    return this.emitter.listenerCount('event');
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * POST /webhooks/receipts: suppliers report delivery receipts here. The body is a
+ * DeliveryReceiptInput as JSON, signed with HMAC-SHA256 of the raw bytes under
+ * WEBHOOK_SECRET in X-Signature-SHA256; anything unsigned or mis-signed gets 401.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReceiptInput } from '../delivery/recordReceipt';
+import { recordDeliveryReceipt } from '../delivery/recordReceipt';
+import { DeliveryStatus, FailureReason, NotificationStatus } from '../delivery/deliveryEnums';
+import type { Hub } from '../hub';
+import { HubError, isHubError } from '../shared/errors';
+import { BodyTooLargeError, readBody } from './requestBody';
+import { sendJson } from './respond';
+import { isValidWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from './webhookSignature';
+
+const WEBHOOK_BODY_LIMIT = 64 * 1024;
+
+function enumValue<T extends string>(values: Record<string, T>, value: unknown, field: string, required: boolean): T | null {
+  if (value === undefined || value === null) {
+    if (required) throw new HubError('BAD_USER_INPUT', `${field} is required`);
+    return null;
+  }
+  if (typeof value !== 'string' || !(Object.values(values) as string[]).includes(value)) throw new HubError('BAD_USER_INPUT', `${field} must be one of ${Object.values(values).join(', ')}`);
+  return value as T;
+}
+
+function optionalString(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) throw new HubError('BAD_USER_INPUT', `${field} must be a string of 1 to 200 characters`);
+  return value;
+}
+
+export function parseReceipt(body: unknown): ReceiptInput {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HubError('BAD_USER_INPUT', 'The body must be a JSON object');
+  const raw = body as Record<string, unknown>;
+  let occurredAt: Date | null = null;
+  if (raw.occurredAt !== undefined && raw.occurredAt !== null) {
+    occurredAt = typeof raw.occurredAt === 'string' ? new Date(raw.occurredAt) : new Date(NaN);
+    if (Number.isNaN(occurredAt.getTime())) throw new HubError('BAD_USER_INPUT', 'occurredAt must be an ISO 8601 date-time');
+  }
+  return {
+    attemptId: optionalString(raw.attemptId, 'attemptId'),
+    providerReference: optionalString(raw.providerReference, 'providerReference'),
+    status: enumValue(DeliveryStatus, raw.status, 'status', true) as DeliveryStatus,
+    notification: enumValue(NotificationStatus, raw.notification, 'notification', false),
+    failureReason: enumValue(FailureReason, raw.failureReason, 'failureReason', false),
+    occurredAt,
+  };
+}
+
+const STATUS_FOR_CODE: Record<string, number> = { BAD_USER_INPUT: 400, NOT_FOUND: 404 };
+
+export function webhookReceiptsHandler(hub: Hub) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let raw: Buffer;
+    try {
+      raw = await readBody(request, WEBHOOK_BODY_LIMIT);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return sendJson(response, 413, { error: { code: 'BAD_USER_INPUT', message: error.message } });
+      throw error;
+    }
+    if (!isValidWebhookSignature(raw, request.headers[WEBHOOK_SIGNATURE_HEADER], hub.config.webhookSecret)) {
+      return sendJson(response, 401, { error: { code: 'UNAUTHENTICATED', message: 'Missing or invalid X-Signature-SHA256' } });
+    }
+    try {
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new HubError('BAD_USER_INPUT', 'The body is not valid JSON');
+      }
+      const attempt = await recordDeliveryReceipt(hub.deliveryDeps, parseReceipt(body));
+      sendJson(response, 200, { attemptId: attempt.id, status: attempt.status, notification: attempt.notification });
+    } catch (error) {
+      if (isHubError(error)) return sendJson(response, STATUS_FOR_CODE[error.code] ?? 400, { error: { code: error.code, message: error.message } });
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Sends one message: checks it against the NHS sender rules, stores it with its first
+ * delivery attempt and an outbox item in one transaction, and leaves the sending to the
+ * dispatcher. Idempotent on (organisation, idempotencyKey).
+ */
+import { Message } from '../../entities/Message';
+import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../categories/messagingCategory';
+import { isUniqueViolation } from '../db/uniqueViolation';
+import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
+import { planFirst } from '../delivery/cascadePlanner';
+import { Channel } from '../delivery/deliveryEnums';
+import { type DeliveryDeps, patientAndPreferences, queueAttempt, skippedAttempts } from '../delivery/messageDelivery';
+import { DeliveryEventType } from '../events/eventRecorder';
+import { assertOdsCode } from '../organisations/upsertOrganisation';
+import type { OrganisationStore } from '../organisations/organisationStore';
+import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
+import { validateFallbackOrder } from '../preferences/updateChannelPreferences';
+import { HOUR_MS } from '../shared/clock';
+import { HubError } from '../shared/errors';
+import { newId } from '../shared/ids';
+import type { AccessScope } from '../shared/scope';
+import { LegalBasis, MessageDirection, MessageStatus } from './messageEnums';
+import { requestFingerprint } from './requestFingerprint';
+import { buildContentReport } from './rules/contentReport';
+import { checkContent } from './rules/contentRules';
+
+export interface SendMessageRequest {
+  nhsNumber: string;
+  organisationOdsCode: string;
+  category: MessagingCategory;
+  subject?: string | null;
+  body: string;
+  legalBasis?: LegalBasis | null;
+  purpose?: string | null;
+  timeCritical?: boolean | null;
+  idempotencyKey?: string | null;
+  routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null } | null;
+}
+
+export interface SendResult {
+  message: Message;
+  replayed: boolean;
+}
+
+export interface SendDeps extends DeliveryDeps, UnitOfWorkDeps {
+  organisations: OrganisationStore;
+  maxMessagesPerPatientPerDay: number;
+  /** Called after a send commits, so a local dispatcher can start at once. */
+  onQueued?: () => void;
+}
+
+const MAX_UNREAD_FALLBACK_HOURS = 24 * 14;
+
+function validateRequest(request: SendMessageRequest): void {
+  if (!request.legalBasis || !Object.values(LegalBasis).includes(request.legalBasis)) {
+    throw new HubError('NO_LEGAL_BASIS', 'Every message needs a legal basis (for example DIRECT_CARE) and a purpose');
+  }
+  if (!request.purpose || request.purpose.trim() === '') throw new HubError('NO_LEGAL_BASIS', 'Every message needs a purpose: say why the patient is being contacted');
+  if (request.purpose.length > 500) throw new HubError('BAD_USER_INPUT', 'purpose must be at most 500 characters');
+  if (!isValidNhsNumber(request.nhsNumber)) throw new HubError('INVALID_NHS_NUMBER', `"${request.nhsNumber}" is not a valid NHS number`);
+  const descriptor = MESSAGING_CATEGORY_DESCRIPTORS.find((d) => d.category === request.category);
+  if (!descriptor || !descriptor.directions.includes(MessageDirection.OUTBOUND)) throw new HubError('BAD_USER_INPUT', `${request.category} messages cannot be sent`);
+  if ((request.subject?.length ?? 0) > 200) throw new HubError('BAD_USER_INPUT', 'subject must be at most 200 characters');
+  if (request.idempotencyKey != null && (request.idempotencyKey.trim() === '' || request.idempotencyKey.length > 200)) {
+    throw new HubError('BAD_USER_INPUT', 'idempotencyKey must be 1 to 200 characters');
+  }
+  const hours = request.routing?.unreadFallbackHours;
+  if (hours != null && (!Number.isInteger(hours) || hours < 0 || hours > MAX_UNREAD_FALLBACK_HOURS)) {
+    throw new HubError('BAD_USER_INPUT', `routing.unreadFallbackHours must be a whole number of hours from 0 to ${MAX_UNREAD_FALLBACK_HOURS}`);
+  }
+  if (request.routing?.fallbackOrder) validateFallbackOrder(request.routing.fallbackOrder);
+}
+
+async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string, fingerprint: string): Promise<SendResult | null> {
+  const existing = await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key);
+  if (!existing) return null;
+  if (existing.requestHash !== fingerprint) {
+    throw new HubError('DUPLICATE_REQUEST', `idempotencyKey "${key}" was already used for a different message from ${organisationOdsCode}`);
+  }
+  return { message: existing, replayed: true };
+}
+
+export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope): Promise<SendResult> {
+  const request = { ...input, nhsNumber: normaliseNhsNumber(input.nhsNumber) };
+  validateRequest(request);
+  const organisationOdsCode = assertOdsCode(request.organisationOdsCode);
+  if (scope.organisationOdsCode !== null && scope.organisationOdsCode !== organisationOdsCode) {
+    throw new HubError('FORBIDDEN', `This key may only send for ${scope.organisationOdsCode}`);
+  }
+  const key = request.idempotencyKey?.trim() || null;
+  const fingerprint = requestFingerprint(request);
+  if (key) {
+    const replay = await replayOf(deps, organisationOdsCode, key, fingerprint);
+    if (replay) return replay;
+  }
+  const timeCritical = request.timeCritical ?? false;
+
+  try {
+    const message = await inUnitOfWork(deps, async (uow) => {
+      const now = deps.clock.now();
+      // Locking the patient row makes concurrent sends to one patient count one after another.
+      if (!(await deps.stores.patients.lockByNhsNumber(request.nhsNumber, uow.manager))) {
+        throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${request.nhsNumber}`);
+      }
+      if (!(await deps.organisations.findByOdsCode(organisationOdsCode, uow.manager))) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
+      const { patient, preferences } = await patientAndPreferences(deps, uow, request.nhsNumber, now);
+      checkContent({ subject: request.subject, body: request.body, mayGoToApp: !timeCritical, patient });
+
+      if (!timeCritical) {
+        const recent = await deps.stores.messages.countRecentNonUrgent(organisationOdsCode, patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), uow.manager);
+        if (recent >= deps.maxMessagesPerPatientPerDay) {
+          throw new HubError(
+            'TOO_MANY_MESSAGES',
+            `${organisationOdsCode} has already sent this patient ${recent} non-urgent messages in the last 24 hours (limit ${deps.maxMessagesPerPatientPerDay}); send it later or mark it time-critical if it is`,
+          );
+        }
+      }
+
+      const routing = request.routing ?? {};
+      const draft = { timeCritical, fallbackOrder: routing.fallbackOrder?.length ? routing.fallbackOrder : null, category: request.category };
+      const step = planFirst(draft, patient, preferences);
+      if (!step.next) {
+        throw new HubError('NO_REACHABLE_CHANNEL', 'Neither the NHS App nor any fallback channel can reach this patient: ' + step.skipped.map((s) => `${s.channel} (${s.reason})`).join(', '));
+      }
+
+      const report = buildContentReport(request.subject, request.body);
+      const message = Object.assign(new Message(), {
+        id: newId(),
+        organisationOdsCode,
+        nhsNumber: patient.nhsNumber,
+        category: request.category,
+        direction: MessageDirection.OUTBOUND,
+        subject: request.subject?.trim() || null,
+        body: request.body,
+        legalBasis: request.legalBasis,
+        purpose: request.purpose?.trim(),
+        timeCritical,
+        idempotencyKey: key,
+        requestHash: fingerprint,
+        sourceReference: null,
+        status: MessageStatus.QUEUED,
+        scheduledFor: null,
+        deliveredChannel: null,
+        fallbackUsed: false,
+        readingGrade: report.readingGrade,
+        wordCount: report.wordCount,
+        smsFragments: report.smsFragments,
+        contentWarnings: report.warnings,
+        fallbackOrder: draft.fallbackOrder,
+        unreadFallbackHours: routing.unreadFallbackHours ?? null,
+        nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
+        notificationsEnabledAtSend: preferences.notificationsEnabled,
+        createdAt: now,
+        updatedAt: now,
+        deliveredAt: null,
+        readAt: null,
+        cancelledAt: null,
+      });
+      await deps.stores.messages.insert(message, uow.manager);
+      const skipped = skippedAttempts(message, step.skipped, 1, now);
+      await deps.stores.attempts.insert(skipped, uow.manager);
+      const attempt = await queueAttempt(deps, uow, message, step.next, skipped.length + 1, now);
+      if (skipped.length > 0) {
+        message.fallbackUsed = true;
+        uow.events.fallback(message, skipped[0].channel, step.next, skipped[0].failureReason!, now);
+      }
+      await deps.stores.messages.save(message, uow.manager);
+      uow.events.delivery(DeliveryEventType.QUEUED, message, now, attempt);
+      if (deps.onQueued) uow.afterCommit(deps.onQueued);
+      return message;
+    });
+    return { message, replayed: false };
+  } catch (error) {
+    // A concurrent request with the same key won the race: answer as its replay.
+    if (key && isUniqueViolation(error)) {
+      const replay = await replayOf(deps, organisationOdsCode, key, fingerprint);
+      if (replay) return replay;
+    }
+    throw error;
+  }
+}
