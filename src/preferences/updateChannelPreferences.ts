@@ -52,12 +52,11 @@ export async function updateChannelPreferences(deps: PreferenceDeps, update: Pre
       Object.assign(new ChannelPreferenceChange(), { id: newId(), nhsNumber: patient.nhsNumber, field, value: JSON.stringify(value), requestedAt: now, effectiveAt });
 
     const changes: ChannelPreferenceChange[] = [];
-    if (update.notificationsEnabled != null) {
-      const alreadySettled = current.notificationsEnabled === update.notificationsEnabled && current.pendingNotificationsEnabled === null;
-      const alreadyPending = current.pendingNotificationsEnabled === update.notificationsEnabled;
-      if (!alreadySettled && !alreadyPending) {
-        changes.push(change('notificationsEnabled', update.notificationsEnabled, new Date(now.getTime() + deps.preferenceDelayHours * HOUR_MS)));
-      }
+    if (update.notificationsEnabled != null && update.notificationsEnabled !== (current.pendingNotificationsEnabled ?? current.notificationsEnabled)) {
+      // Back to the value in force: this only withdraws the pending change, so it applies now.
+      const withdrawsPending = update.notificationsEnabled === current.notificationsEnabled;
+      const effectiveAt = withdrawsPending ? now : new Date(now.getTime() + deps.preferenceDelayHours * HOUR_MS);
+      changes.push(change('notificationsEnabled', update.notificationsEnabled, effectiveAt));
     }
     if (optedOut) changes.push(change('optedOutChannels', optedOut, now));
     if (fallbackOrder) changes.push(change('fallbackOrder', fallbackOrder, now));

@@ -26,12 +26,14 @@ export interface TestHubOptions {
   env?: Record<string, string>;
   sqlLogger?: Logger;
   databaseUrl?: string;
+  /** Reopen an existing database without clearing it (a restart). */
+  keepData?: boolean;
 }
 
 export async function createTestHub(options: TestHubOptions = {}): Promise<Hub & { clock: Clock }> {
   const config: HubConfig = loadConfig({ NODE_ENV: 'test', QUIET_HOURS: 'off', ...options.env, DATABASE_URL: options.databaseUrl ?? testDatabaseUrl() });
   const hub = await createHub(config, { clock: options.clock ?? new ManualClock('2026-03-10T10:00:00Z'), sqlLogger: options.sqlLogger });
-  await resetDatabase(hub);
+  if (!options.keepData) await resetDatabase(hub);
   return hub;
 }
 

@@ -1,0 +1,29 @@
+/** Small builders for rows the tests need, written through the real use cases. */
+import type { Hub } from '../../src/hub';
+import { upsertOrganisation } from '../../src/organisations/upsertOrganisation';
+import { OrganisationType } from '../../src/organisations/organisationType';
+import { upsertPatient, type PatientDetails } from '../../src/patients/upsertPatient';
+
+export const VALID_NHS_NUMBERS = ['9434765919', '9434765870', '4010232137', '9990000018', '9990000026', '9990000034'];
+
+export async function givenOrganisation(hub: Hub, odsCode = 'A81001', name = 'The Densham Surgery', type = OrganisationType.GP_PRACTICE) {
+  return upsertOrganisation({ db: hub.db, clock: hub.clock, organisations: hub.stores.organisations }, { odsCode, name, type });
+}
+
+export async function givenPatient(hub: Hub, overrides: Partial<PatientDetails> = {}) {
+  return upsertPatient(
+    { db: hub.db, clock: hub.clock, patients: hub.stores.patients, organisations: hub.stores.organisations },
+    {
+      nhsNumber: '9434765919',
+      givenName: 'Jane',
+      familyName: 'Smith',
+      dateOfBirth: '1980-03-14',
+      mobileNumber: '07700900123',
+      email: 'jane.smith@example.com',
+      postalAddress: '1 High Street, Leeds, LS1 4AB',
+      nhsAppUser: true,
+      gpPracticeOdsCode: 'A81001',
+      ...overrides,
+    },
+  );
+}
