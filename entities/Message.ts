@@ -1,4 +1,5 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Authorized, Field, ID, ObjectType } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Organisation } from './Organisation';
 import { Patient } from './Patient';
@@ -46,10 +47,12 @@ export class Message {
   direction: MessageDirection;
 
   @Field(() => String, { nullable: true })
+  @Authorized(Role.SENDER)
   @Column({ type: 'varchar', length: 200, nullable: true })
   subject: string | null;
 
   @Field()
+  @Authorized(Role.SENDER)
   @Column({ type: 'text' })
   body: string;
 

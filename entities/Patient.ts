@@ -1,4 +1,5 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Authorized, Field, ObjectType } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Organisation } from './Organisation';
 import { NhsNumberScalar } from '../src/graphql/scalars';
@@ -10,35 +11,43 @@ import { NhsNumberScalar } from '../src/graphql/scalars';
 @Index('idx_patients_gp_practice', ['gpPracticeOdsCode'])
 export class Patient {
   @Field(() => NhsNumberScalar)
+  @Authorized(Role.SENDER)
   @PrimaryColumn({ name: 'nhs_number', type: 'varchar', length: 10 })
   nhsNumber: string;
 
   @Field()
+  @Authorized(Role.SENDER)
   @Column({ name: 'given_name', type: 'varchar', length: 100 })
   givenName: string;
 
   @Field()
+  @Authorized(Role.SENDER)
   @Column({ name: 'family_name', type: 'varchar', length: 100 })
   familyName: string;
 
   /** ISO date, YYYY-MM-DD. */
   @Field()
+  @Authorized(Role.SENDER)
   @Column({ name: 'date_of_birth', type: 'varchar', length: 10 })
   dateOfBirth: string;
 
   @Field(() => String, { nullable: true })
+  @Authorized(Role.SENDER)
   @Column({ name: 'mobile_number', type: 'varchar', length: 20, nullable: true })
   mobileNumber: string | null;
 
   @Field(() => String, { nullable: true })
+  @Authorized(Role.SENDER)
   @Column({ type: 'varchar', length: 254, nullable: true })
   email: string | null;
 
   @Field(() => String, { nullable: true })
+  @Authorized(Role.SENDER)
   @Column({ name: 'postal_address', type: 'varchar', length: 500, nullable: true })
   postalAddress: string | null;
 
   @Field()
+  @Authorized(Role.SENDER)
   @Column({ name: 'nhs_app_user', type: 'boolean' })
   nhsAppUser: boolean;
 

@@ -1,4 +1,6 @@
 /** Every TypeORM entity the hub maps; ormconfig.ts registers this list. */
+import { ApiKey } from './ApiKey';
+import { AuditEvent } from './AuditEvent';
 import { ChannelPreferenceChange } from './ChannelPreferenceChange';
 import { DeliveryAttempt } from './DeliveryAttempt';
 import { HubEvent } from './HubEvent';
@@ -19,6 +21,8 @@ export const ENTITIES = [
   PatientReport,
   OutboxItem,
   HubEvent,
+  ApiKey,
+  AuditEvent,
 ];
 
-export { ChannelPreferenceChange, DeliveryAttempt, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };
+export { ApiKey, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };

@@ -1,5 +1,6 @@
 /** Migrations in the order they apply; each runs on MySQL/MariaDB and SQLite alike. */
 import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { DeliveryPipeline1764100000000 } from './1764100000000-DeliveryPipeline';
+import { SecurityAndAudit1764200000000 } from './1764200000000-SecurityAndAudit';
 
-export const MIGRATIONS = [InitialSchema1764000000000, DeliveryPipeline1764100000000];
+export const MIGRATIONS = [InitialSchema1764000000000, DeliveryPipeline1764100000000, SecurityAndAudit1764200000000];

@@ -1,4 +1,5 @@
-import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { MessagingCategory } from '../src/categories/messagingCategory';
 import type { HubContext } from '../src/graphql/context';
 import { MessageDirection } from '../src/messages/messageEnums';
@@ -29,6 +30,7 @@ export class MessagingCategoryInfo {
 
 @Resolver()
 export class CategoryResolver {
+  @Authorized(Role.SENDER, Role.ANALYST, Role.DASHBOARD)
   @Query(() => [MessagingCategoryInfo], { description: 'The messaging services a patient can meet in the NHS App.' })
   async messagingCategories(@Ctx() ctx: HubContext): Promise<MessagingCategoryInfo[]> {
     return ctx.hub.stores.categories.list();

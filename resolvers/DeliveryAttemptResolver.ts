@@ -1,4 +1,5 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Authorized, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { DeliveryAttempt } from '../entities/DeliveryAttempt';
 import { Message } from '../entities/Message';
 import type { HubContext } from '../src/graphql/context';
@@ -6,6 +7,7 @@ import { loadMessageOrFail } from './MessageResolver';
 
 @Resolver(() => DeliveryAttempt)
 export class DeliveryAttemptResolver {
+  @Authorized(Role.SENDER)
   @FieldResolver(() => Message)
   async message(@Root() attempt: DeliveryAttempt, @Ctx() ctx: HubContext): Promise<Message> {
     return loadMessageOrFail(ctx, attempt.messageId);

@@ -1,4 +1,5 @@
-import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { DeliveryAttempt } from '../entities/DeliveryAttempt';
 import { DeliveryStatus, FailureReason, NotificationStatus } from '../src/delivery/deliveryEnums';
 import { recordDeliveryReceipt } from '../src/delivery/recordReceipt';
@@ -27,6 +28,7 @@ export class DeliveryReceiptInput {
 
 @Resolver()
 export class DeliveryReceiptResolver {
+  @Authorized(Role.PROVIDER)
   @Mutation(() => DeliveryAttempt, { description: "A supplier's delivery receipt; idempotent and order-tolerant." })
   async recordDeliveryReceipt(@Arg('input', () => DeliveryReceiptInput) input: DeliveryReceiptInput, @Ctx() ctx: HubContext): Promise<DeliveryAttempt> {
     return recordDeliveryReceipt(ctx.hub.deliveryDeps, input, ctx.scope.organisationOdsCode);

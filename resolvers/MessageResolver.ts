@@ -1,4 +1,5 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { DeliveryAttempt } from '../entities/DeliveryAttempt';
 import { Message } from '../entities/Message';
 import { Organisation } from '../entities/Organisation';
@@ -90,11 +91,13 @@ export async function loadMessageOrFail(ctx: HubContext, id: string): Promise<Me
 
 @Resolver(() => Message)
 export class MessageResolver {
+  @Authorized(Role.SENDER)
   @Query(() => Message, { nullable: true })
   async message(@Arg('id', () => ID) id: string, @Ctx() ctx: HubContext): Promise<Message | null> {
     return isRowId(id) ? ctx.loaders.message.load(id) : null;
   }
 
+  @Authorized(Role.SENDER)
   @Query(() => MessageConnection)
   async messages(@Args(() => MessagesArgs) args: MessagesArgs, @Ctx() ctx: HubContext) {
     const page = await ctx.hub.stores.messages.page({ ...(args.filter ?? {}) }, pageSize(args.first), args.after, ctx.scope);
@@ -102,27 +105,32 @@ export class MessageResolver {
     return toConnection(page, page.totalCount);
   }
 
+  @Authorized(Role.SENDER)
   @Mutation(() => Message)
   async ingestMessage(@Arg('input', () => IngestMessageInput) input: IngestMessageInput, @Ctx() ctx: HubContext): Promise<Message> {
     const { db, clock, stores } = ctx.hub;
     return ingestMessage({ db, clock, messages: stores.messages, patients: stores.patients, organisations: stores.organisations }, input, ctx.scope);
   }
 
+  @Authorized(Role.SENDER)
   @Mutation(() => Message, { description: 'Cancels a message before its first delivery attempt has been sent.' })
   async cancelMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: HubContext): Promise<Message> {
     return cancelMessage(ctx.hub.deliveryDeps, id, ctx.scope);
   }
 
+  @Authorized(Role.SENDER)
   @Mutation(() => Message, { description: 'The patient has read the message; ends any fallback still waiting.' })
   async markMessageRead(@Arg('id', () => ID) id: string, @Ctx() ctx: HubContext): Promise<Message> {
     return markMessageRead(ctx.hub.deliveryDeps, id, ctx.scope);
   }
 
+  @Authorized(Role.SENDER)
   @Mutation(() => PatientReport, { description: 'A patient reports a message as unwanted, inappropriate or not for them.' })
   async reportMessage(@Arg('input', () => ReportMessageInput) input: ReportMessageInput, @Ctx() ctx: HubContext): Promise<PatientReport> {
     return reportMessage({ ...ctx.hub.deliveryDeps, reports: ctx.hub.stores.reports }, input, ctx.scope);
   }
 
+  @Authorized(Role.SENDER)
   @FieldResolver(() => Organisation)
   async organisation(@Root() message: Message, @Ctx() ctx: HubContext): Promise<Organisation> {
     const organisation = await ctx.loaders.organisation.load(message.organisationOdsCode);
@@ -130,6 +138,7 @@ export class MessageResolver {
     return organisation;
   }
 
+  @Authorized(Role.SENDER)
   @FieldResolver(() => Patient)
   async patient(@Root() message: Message, @Ctx() ctx: HubContext): Promise<Patient> {
     const patient = await ctx.loaders.patient.load(message.nhsNumber);
@@ -137,16 +146,19 @@ export class MessageResolver {
     return patient;
   }
 
+  @Authorized(Role.SENDER)
   @FieldResolver(() => ContentReport)
   contentReport(@Root() message: Message): ContentReport {
     return { readingGrade: message.readingGrade, wordCount: message.wordCount, smsFragments: message.smsFragments, warnings: message.contentWarnings };
   }
 
+  @Authorized(Role.SENDER)
   @FieldResolver(() => [DeliveryAttempt])
   async deliveryAttempts(@Root() message: Message, @Ctx() ctx: HubContext): Promise<DeliveryAttempt[]> {
     return ctx.loaders.attemptsByMessage.load(message.id);
   }
 
+  @Authorized(Role.SENDER)
   @FieldResolver(() => [PatientReport])
   async reports(@Root() message: Message, @Ctx() ctx: HubContext): Promise<PatientReport[]> {
     return ctx.loaders.reportsByMessage.load(message.id);

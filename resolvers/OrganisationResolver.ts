@@ -1,4 +1,5 @@
-import { Arg, Ctx, Field, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Field, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { Organisation } from '../entities/Organisation';
 import type { HubContext } from '../src/graphql/context';
 import { OrganisationType } from '../src/organisations/organisationType';
@@ -18,11 +19,13 @@ class OrganisationInput {
 
 @Resolver(() => Organisation)
 export class OrganisationResolver {
+  @Authorized(Role.SENDER)
   @Query(() => Organisation, { nullable: true })
   async organisation(@Arg('odsCode') odsCode: string, @Ctx() ctx: HubContext): Promise<Organisation | null> {
     return ctx.loaders.organisation.load(normaliseOdsCode(odsCode));
   }
 
+  @Authorized(Role.ADMIN)
   @Mutation(() => Organisation)
   async upsertOrganisation(@Arg('input', () => OrganisationInput) input: OrganisationInput, @Ctx() ctx: HubContext): Promise<Organisation> {
     const { db, clock, stores } = ctx.hub;

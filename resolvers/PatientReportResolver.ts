@@ -1,4 +1,5 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Authorized, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { Message } from '../entities/Message';
 import { PatientReport } from '../entities/PatientReport';
 import type { HubContext } from '../src/graphql/context';
@@ -6,6 +7,7 @@ import { loadMessageOrFail } from './MessageResolver';
 
 @Resolver(() => PatientReport)
 export class PatientReportResolver {
+  @Authorized(Role.SENDER)
   @FieldResolver(() => Message)
   async message(@Root() report: PatientReport, @Ctx() ctx: HubContext): Promise<Message> {
     return loadMessageOrFail(ctx, report.messageId);

@@ -1,4 +1,5 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, ArgsType, Ctx, Field, FieldResolver, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { Organisation } from '../entities/Organisation';
 import { Patient } from '../entities/Patient';
 import type { HubContext } from '../src/graphql/context';
@@ -66,36 +67,42 @@ class PatientMessagesArgs {
 
 @Resolver(() => Patient)
 export class PatientResolver {
+  @Authorized(Role.SENDER)
   @Query(() => Patient, { nullable: true })
   async patient(@Arg('nhsNumber', () => NhsNumberScalar) nhsNumber: string, @Ctx() ctx: HubContext): Promise<Patient | null> {
     return ctx.loaders.patient.load(nhsNumber);
   }
 
+  @Authorized(Role.SENDER)
   @Query(() => PatientConnection)
   async patients(@Args(() => PatientsArgs) args: PatientsArgs, @Ctx() ctx: HubContext) {
     const page = await ctx.hub.stores.patients.search({ search: args.search, size: pageSize(args.first), after: args.after }, ctx.scope);
     return toConnection(page, page.totalCount);
   }
 
+  @Authorized(Role.SENDER)
   @Mutation(() => Patient)
   async upsertPatient(@Arg('input', () => PatientInput) input: PatientInput, @Ctx() ctx: HubContext): Promise<Patient> {
     const { db, clock, stores } = ctx.hub;
-    const patient = await upsertPatient({ db, clock, patients: stores.patients, organisations: stores.organisations }, input);
+    const patient = await upsertPatient({ db, clock, patients: stores.patients, organisations: stores.organisations }, input, ctx.scope);
     ctx.loaders.patient.clear(patient.nhsNumber).prime(patient.nhsNumber, patient);
     return patient;
   }
 
+  @Authorized(Role.SENDER)
   @FieldResolver(() => Organisation, { nullable: true })
   async gpPractice(@Root() patient: Patient, @Ctx() ctx: HubContext): Promise<Organisation | null> {
     return patient.gpPracticeOdsCode ? ctx.loaders.organisation.load(patient.gpPracticeOdsCode) : null;
   }
 
+  @Authorized(Role.SENDER)
   @FieldResolver(() => ChannelPreferences)
   async channelPreferences(@Root() patient: Patient, @Ctx() ctx: HubContext): Promise<ChannelPreferences> {
     const changes = await ctx.loaders.preferenceChanges.load(patient.nhsNumber);
     return preferencesAt(changes, ctx.hub.clock.now(), patient.createdAt);
   }
 
+  @Authorized(Role.SENDER)
   @FieldResolver(() => MessageConnection, { description: "The patient's unified timeline, newest first." })
   async messages(@Root() patient: Patient, @Args(() => PatientMessagesArgs) args: PatientMessagesArgs, @Ctx() ctx: HubContext) {
     const loaders = ctx.loaders.patientMessages({ size: pageSize(args.first), after: args.after ?? null, filter: { ...(args.filter ?? {}) } });

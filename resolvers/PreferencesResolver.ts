@@ -1,4 +1,5 @@
-import { Arg, Ctx, Field, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Field, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { Channel } from '../src/delivery/deliveryEnums';
 import type { HubContext } from '../src/graphql/context';
 import { NhsNumberScalar } from '../src/graphql/scalars';
@@ -42,6 +43,7 @@ class ChannelPreferencesInput {
 
 @Resolver()
 export class PreferencesResolver {
+  @Authorized(Role.SENDER)
   @Mutation(() => ChannelPreferences)
   async updateChannelPreferences(@Arg('input', () => ChannelPreferencesInput) input: ChannelPreferencesInput, @Ctx() ctx: HubContext): Promise<ChannelPreferences> {
     const { db, clock, stores, config } = ctx.hub;

@@ -1,4 +1,5 @@
-import { Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Role } from '../src/auth/roles';
 import { Message } from '../entities/Message';
 import { MessagingCategory } from '../src/categories/messagingCategory';
 import { Channel } from '../src/delivery/deliveryEnums';
@@ -108,11 +109,13 @@ class SendMessagesPayload {
 
 @Resolver()
 export class SendMessageResolver {
+  @Authorized(Role.SENDER)
   @Mutation(() => SendMessagePayload)
   async sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() ctx: HubContext): Promise<SendMessagePayload> {
     return sendMessage(ctx.hub.deliveryDeps, input, ctx.scope);
   }
 
+  @Authorized(Role.SENDER)
   @Mutation(() => SendMessagesPayload, { description: 'Up to 1,000 messages, one result per item: a bad item never blocks the good ones.' })
   async sendMessages(@Arg('input', () => SendMessagesInput) input: SendMessagesInput, @Ctx() ctx: HubContext): Promise<SendMessagesPayload> {
     const results = await sendMessages(ctx.hub.deliveryDeps, input.messages, ctx.scope);

@@ -3,6 +3,9 @@
  * case and resolver reach through. Created once per process (or per test).
  */
 import type { Logger } from 'typeorm';
+import { AuditStore } from './audit/auditStore';
+import { ApiKeyStore } from './auth/apiKeyStore';
+import { RateLimiter } from './auth/rateLimiter';
 import { CategoryStore } from './categories/categoryStore';
 import type { HubConfig } from './config';
 import { type Database, openDatabase } from './db/database';
@@ -30,6 +33,8 @@ export interface Stores {
   reports: PatientReportStore;
   categories: CategoryStore;
   outbox: OutboxStore;
+  apiKeys: ApiKeyStore;
+  audit: AuditStore;
 }
 
 export interface Hub {
@@ -44,6 +49,7 @@ export interface Hub {
   deliveryDeps: SendDeps & DispatchDeps;
   /** The in-process dispatcher (started by startDispatcher unless DISPATCHER=false). */
   dispatcher: Dispatcher;
+  rateLimiter: RateLimiter;
   close(): Promise<void>;
 }
 
@@ -66,6 +72,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     reports: new PatientReportStore(db),
     categories: new CategoryStore(db),
     outbox: new OutboxStore(db),
+    apiKeys: new ApiKeyStore(db),
+    audit: new AuditStore(db),
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
@@ -97,6 +105,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     providers,
     deliveryDeps,
     dispatcher,
+    // Request rates are wall-clock rates, whatever clock the delivery rules run on.
+    rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock),
     close: async () => {
       await dispatcher.stop();
       await bus.close();

@@ -4,10 +4,14 @@
  */
 import 'reflect-metadata';
 import { loadConfig } from './config';
+import { createApiKey } from './auth/apiKeys';
+import { Role } from './auth/roles';
 import { createHub } from './hub';
 import { isDatabaseEmpty, seedDemoData } from './seed/demoSeed';
 import { startServer } from './server';
 import { createLogger } from './shared/logger';
+
+const DEMO_ADMIN_KEY_NAME = 'demo admin';
 
 async function main(): Promise<void> {
   const logger = createLogger();
@@ -16,6 +20,12 @@ async function main(): Promise<void> {
   if (config.seedDemo && (await isDatabaseEmpty(hub.db))) {
     const seeded = await seedDemoData(hub.db, hub.clock.now());
     logger.info(seeded, 'seeded demo data');
+  }
+  if (config.seedDemo) {
+    // The embedded demo gets a fresh admin key at every start; production has none until an operator creates one.
+    await hub.stores.apiKeys.revokeByName(DEMO_ADMIN_KEY_NAME, hub.clock.now());
+    const { key } = await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role: Role.ADMIN, name: DEMO_ADMIN_KEY_NAME });
+    console.log(`demo admin key: ${key}`);
   }
   const server = await startServer(hub, { logger });
   if (config.runDispatcher) hub.dispatcher.start();

@@ -1,21 +1,27 @@
 /**
- * The hub's single port: GraphQL over HTTP at /graphql, health endpoints, and (in later
- * layers) webhooks, exports, metrics, the dashboard and graphql-ws on the same server.
+ * The hub's single port: GraphQL over HTTP at /graphql, the receipts webhook and health
+ * endpoints. Every GraphQL request is authenticated by API key and rate limited per key
+ * before it reaches Apollo.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
+import { authenticate, type Principal } from './auth/apiKeys';
+import { auditPlugin } from './graphql/auditPlugin';
 import { createContext, type HubContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/errorFormatting';
+import { QUERY_LIMITS, queryLimits } from './graphql/queryLimits';
 import { buildHubSchema } from './graphql/schema';
 import { graphqlHandler } from './http/graphqlRoute';
-import { sendJson } from './http/respond';
+import { sendGraphqlError, sendJson } from './http/respond';
 import { webhookReceiptsHandler } from './http/webhookRoute';
 import type { Hub } from './hub';
+import { isHubError } from './shared/errors';
 import { createLogger, type HubLogger } from './shared/logger';
 
 export interface RunningServer {
@@ -28,29 +34,63 @@ export interface RunningServer {
 
 type RouteHandler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void> | void;
 
+const PRINCIPAL = Symbol('principal');
+type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL]?: Principal };
+
 export async function startServer(hub: Hub, options: { port?: number; host?: string; logger?: HubLogger } = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? hub.logger ?? createLogger();
   const production = hub.config.production;
   const schema = await buildHubSchema();
   const httpServer = createServer();
+  const armor = queryLimits();
 
   const apollo = new ApolloServer<HubContext>({
     schema,
     csrfPrevention: true,
     introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter({ production, logger }),
+    validationRules: armor.validationRules,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     plugins: [
+      ...armor.plugins,
+      auditPlugin(hub.stores.audit),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
   });
   await apollo.start();
 
+  const graphql = graphqlHandler(apollo, async (request: AuthenticatedRequest) => {
+    const principal = request[PRINCIPAL];
+    if (!principal) throw new Error('GraphQL request reached Apollo without a principal');
+    return createContext(hub, principal, randomUUID());
+  });
+
+  /** Authenticates and rate limits, then serves GraphQL; a browser asking for the landing page needs no key. */
+  const authenticatedGraphql: RouteHandler = async (request, response, url) => {
+    const wantsLandingPage = request.method === 'GET' && !url.search && (request.headers.accept ?? '').includes('text/html');
+    if (wantsLandingPage) return graphql(request, response, url);
+    let principal: Principal;
+    try {
+      principal = await authenticate(hub.stores.apiKeys, request.headers.authorization);
+    } catch (error) {
+      if (isHubError(error)) return sendGraphqlError(response, 401, error.code, error.message, { 'www-authenticate': 'Bearer' });
+      throw error;
+    }
+    const retryAfter = hub.rateLimiter.take(principal.keyId);
+    if (retryAfter > 0) {
+      return sendGraphqlError(response, 429, 'RATE_LIMITED', `Too many requests for this API key; try again in ${retryAfter} s`, { 'retry-after': String(retryAfter) });
+    }
+    (request as AuthenticatedRequest)[PRINCIPAL] = principal;
+    return graphql(request, response, url);
+  };
+
   const routes: Record<string, RouteHandler> = {
-    'GET /graphql': graphqlHandler(apollo, async () => createContext(hub)),
-    'POST /graphql': graphqlHandler(apollo, async () => createContext(hub)),
+    'GET /graphql': authenticatedGraphql,
+    'POST /graphql': authenticatedGraphql,
     'POST /webhooks/receipts': webhookReceiptsHandler(hub),
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
@@ -71,8 +111,9 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       return;
     }
     Promise.resolve(handler(request, response, url)).catch((error) => {
-      logger.error({ err: error, path: url.pathname }, 'request failed');
-      if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      const correlationId = randomUUID();
+      logger.error({ err: error, path: url.pathname, correlationId }, 'request failed');
+      if (!response.headersSent) sendGraphqlError(response, 500, 'INTERNAL_SERVER_ERROR', `Internal server error (correlation id ${correlationId})`);
       else response.end();
     });
   });

@@ -8,6 +8,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, type ErrorCode, isHubError } from '../shared/errors';
 import type { HubLogger } from '../shared/logger';
+import { isQueryLimitError } from './queryLimits';
 
 const APOLLO_INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
 
@@ -35,7 +36,10 @@ export function createErrorFormatter(options: { production: boolean; logger: Hub
     if (code && code !== 'INTERNAL_SERVER_ERROR') {
       return { ...base, message: formatted.message, extensions: { code } };
     }
+    if (isQueryLimitError(formatted.message)) return { ...base, message: formatted.message, extensions: { code: 'QUERY_TOO_COMPLEX' } };
     const apolloCode = formatted.extensions?.code;
+    // type-graphql's @Authorized refusal
+    if (apolloCode === 'UNAUTHORIZED') return { ...base, message: 'This API key is not allowed to do that', extensions: { code: 'FORBIDDEN' } };
     if (typeof apolloCode === 'string' && APOLLO_INPUT_CODES.has(apolloCode)) {
       return { ...base, message: formatted.message, extensions: { code: 'BAD_USER_INPUT' } };
     }

@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { RESOLVERS } from '../../resolvers';
+import { roleAuthChecker } from '../auth/authChecker';
+import { auditPatientDataReads } from './auditMiddleware';
 import './enums';
 import { DateTimeScalar } from './scalars';
 
@@ -11,6 +13,9 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     resolvers: [...RESOLVERS],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
+    authChecker: roleAuthChecker,
+    authMode: 'error',
+    globalMiddlewares: [auditPatientDataReads],
   });
 }
 

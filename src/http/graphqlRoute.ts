@@ -5,7 +5,7 @@ import type { HubContext } from '../graphql/context';
 import { BodyTooLargeError, readBody } from './requestBody';
 import { sendGraphqlError } from './respond';
 
-export function graphqlHandler(apollo: ApolloServer<HubContext>, contextFor: (request: IncomingMessage) => Promise<HubContext>) {
+export function graphqlHandler<R extends IncomingMessage>(apollo: ApolloServer<HubContext>, contextFor: (request: R) => Promise<HubContext>) {
   return async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
     let raw: Buffer;
     try {
@@ -33,7 +33,7 @@ export function graphqlHandler(apollo: ApolloServer<HubContext>, contextFor: (re
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-      context: () => contextFor(request),
+      context: () => contextFor(request as R),
     });
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of result.headers) responseHeaders[name] = value;

@@ -13,7 +13,7 @@ import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { isUniqueViolation } from '../db/uniqueViolation';
 import { newId } from '../shared/ids';
-import type { AccessScope } from '../shared/scope';
+import { type AccessScope, UNRESTRICTED } from '../shared/scope';
 import { MessageDirection, MessageStatus } from './messageEnums';
 import type { MessageStore } from './messageStore';
 import { buildContentReport } from './rules/contentReport';
@@ -59,6 +59,9 @@ export async function ingestMessage(deps: IngestDeps, input: IngestInput, scope:
   const now = deps.clock.now();
   validate(input, now);
   const organisationOdsCode = assertOdsCode(input.organisationOdsCode);
+  if (scope.organisationOdsCode !== null && scope.organisationOdsCode !== organisationOdsCode) {
+    throw new HubError('FORBIDDEN', `This key may only ingest messages for ${scope.organisationOdsCode}`);
+  }
   const sourceReference = input.sourceReference.trim();
 
   const existing = await deps.messages.findBySourceReference(organisationOdsCode, sourceReference);
@@ -67,7 +70,8 @@ export async function ingestMessage(deps: IngestDeps, input: IngestInput, scope:
   const attempt = () =>
     deps.db.transaction(async (manager) => {
       if (!(await deps.organisations.findByOdsCode(organisationOdsCode, manager))) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
-      const patient = await deps.patients.findByNhsNumber(input.nhsNumber, scope, manager);
+      // The patient need not be visible yet: an ingested message links them to the organisation.
+      const patient = await deps.patients.findByNhsNumber(input.nhsNumber, UNRESTRICTED, manager);
       if (!patient) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${input.nhsNumber}`);
       const report = buildContentReport(input.subject, input.body);
       const occurredAt = input.occurredAt ?? now;

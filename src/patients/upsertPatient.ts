@@ -5,7 +5,7 @@ import type { OrganisationStore } from '../organisations/organisationStore';
 import { normaliseOdsCode } from '../organisations/upsertOrganisation';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
-import { UNRESTRICTED } from '../shared/scope';
+import { type AccessScope, UNRESTRICTED } from '../shared/scope';
 import { normaliseNhsNumber, isValidNhsNumber } from './nhsNumber';
 import type { PatientStore } from './patientStore';
 
@@ -55,7 +55,11 @@ export function normaliseMobileNumber(value: string | null | undefined): string 
   return international;
 }
 
-export async function upsertPatient(deps: { db: Database; patients: PatientStore; organisations: OrganisationStore; clock: Clock }, input: PatientDetails): Promise<Patient> {
+export async function upsertPatient(
+  deps: { db: Database; patients: PatientStore; organisations: OrganisationStore; clock: Clock },
+  input: PatientDetails,
+  scope: AccessScope = UNRESTRICTED,
+): Promise<Patient> {
   const nhsNumber = normaliseNhsNumber(input.nhsNumber);
   if (!isValidNhsNumber(nhsNumber)) throw new HubError('INVALID_NHS_NUMBER', `"${input.nhsNumber}" is not a valid NHS number`);
   const now = deps.clock.now();
@@ -79,6 +83,11 @@ export async function upsertPatient(deps: { db: Database; patients: PatientStore
       throw new HubError('NOT_FOUND', `No organisation with ODS code ${details.gpPracticeOdsCode}; add it with upsertOrganisation first`);
     }
     const existing = await deps.patients.findByNhsNumber(nhsNumber, UNRESTRICTED, manager);
+    // A practice maintains the patients registered with it, and no one else's.
+    const practice = scope.organisationOdsCode;
+    if (practice !== null && (details.gpPracticeOdsCode !== practice || (existing && existing.gpPracticeOdsCode !== null && existing.gpPracticeOdsCode !== practice))) {
+      throw new HubError('FORBIDDEN', `This key may only add or update patients registered at ${practice}`);
+    }
     const patient = existing ?? Object.assign(new Patient(), { nhsNumber, createdAt: now });
     Object.assign(patient, details, { updatedAt: now });
     return deps.patients.save(patient, manager);

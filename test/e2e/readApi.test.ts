@@ -8,7 +8,8 @@ import { MessageStatus } from '../../src/messages/messageEnums';
 import { DEMO_ORGANISATIONS, demoNhsNumbers, isDatabaseEmpty, seedDemoData } from '../../src/seed/demoSeed';
 import { startServer } from '../../src/server';
 import { ManualClock } from '../../src/shared/clock';
-import { createTestHub, startTestServer, type TestServer } from '../support/testHub';
+import { apiKey, bearer, createTestHub, startTestServer, type TestServer } from '../support/testHub';
+import { Role } from '../../src/auth/roles';
 
 describe('the read API over HTTP on demo data', () => {
   let hub: Hub;
@@ -103,14 +104,14 @@ describe('the read API over HTTP on demo data', () => {
 
     it('a GET query without a preflight header is refused as possible CSRF', async () => {
       const query = encodeURIComponent('{ messagingCategories { category } }');
-      const refused = await fetch(`${base}/graphql?query=${query}`);
+      const refused = await fetch(`${base}/graphql?query=${query}`, { headers: bearer(server.adminKey) });
       expect(refused.status).toBe(400);
       const text = await refused.text();
       expect(text).toMatch(/CSRF|Cross-Site Request Forgery/i);
       expect(text).not.toContain('NHS_APP_MESSAGING');
 
       // the same request with a header a browser cannot send cross-site is answered
-      const allowed = await fetch(`${base}/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
+      const allowed = await fetch(`${base}/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true', ...bearer(server.adminKey) } });
       expect(allowed.status).toBe(200);
       const body = (await allowed.json()) as any;
       expect(body.data.messagingCategories.map((c: any) => c.category)).toContain('NHS_APP_MESSAGING');
@@ -118,7 +119,7 @@ describe('the read API over HTTP on demo data', () => {
 
     it('a GET request cannot run a mutation', async () => {
       const mutation = encodeURIComponent('mutation { upsertOrganisation(input: { odsCode: "GET001", name: "Via GET", type: OTHER }) { odsCode } }');
-      const response = await fetch(`${base}/graphql?query=${mutation}`, { headers: { 'apollo-require-preflight': 'true' } });
+      const response = await fetch(`${base}/graphql?query=${mutation}`, { headers: { 'apollo-require-preflight': 'true', ...bearer(server.adminKey) } });
       expect(response.status).toBe(405);
       const check = await server.graphql('{ organisation(odsCode: "GET001") { odsCode } }');
       expect(check.data?.organisation).toBeNull();
@@ -126,14 +127,14 @@ describe('the read API over HTTP on demo data', () => {
 
     it('a POST body over 1 MiB is refused with 413', async () => {
       const body = JSON.stringify({ query: '{ messagingCategories { category } }', variables: { padding: 'x'.repeat(1024 * 1024) } });
-      const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(server.adminKey) }, body });
       expect(response.status).toBe(413);
       const answer = (await response.json()) as any;
       expect(answer.errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
       // a body just under the limit is still answered
       const small = JSON.stringify({ query: '{ messagingCategories { category } }', variables: { padding: 'x'.repeat(1024 * 1024 - 200) } });
-      const ok = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: small });
+      const ok = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(server.adminKey) }, body: small });
       expect(ok.status).toBe(200);
     });
 
@@ -145,7 +146,7 @@ describe('the read API over HTTP on demo data', () => {
     });
 
     it('a query with a syntax error answers BAD_USER_INPUT', async () => {
-      const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ patients(first: 2 { totalCount }' }) });
+      const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(server.adminKey) }, body: JSON.stringify({ query: '{ patients(first: 2 { totalCount }' }) });
       expect(response.status).toBe(400);
       const body = (await response.json()) as any;
       expect(body.errors).toHaveLength(1);
@@ -160,15 +161,16 @@ describe('the read API over HTTP on demo data', () => {
 
     it('in production there is no landing page and no introspection', async () => {
       const production = await startServer({ ...hub, config: { ...hub.config, production: true } }, { port: 0, host: '127.0.0.1' });
+      const productionKey = await apiKey(hub, Role.ADMIN);
       try {
         const page = await fetch(`http://127.0.0.1:${production.port}/graphql`, { headers: { accept: 'text/html' } });
         expect(await page.text()).not.toMatch(/<html/i);
-        const introspection = await fetch(`http://127.0.0.1:${production.port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __schema { types { name } } }' }) });
+        const introspection = await fetch(`http://127.0.0.1:${production.port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(productionKey) }, body: JSON.stringify({ query: '{ __schema { types { name } } }' }) });
         const body = (await introspection.json()) as any;
         expect(body.data ?? null).toBeNull();
         expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
         // ordinary queries still work
-        const ordinary = await fetch(`http://127.0.0.1:${production.port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ patients(first: 1) { totalCount } }' }) });
+        const ordinary = await fetch(`http://127.0.0.1:${production.port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(productionKey) }, body: JSON.stringify({ query: '{ patients(first: 1) { totalCount } }' }) });
         expect(((await ordinary.json()) as any).data.patients.totalCount).toBe(50);
       } finally {
         await production.stop();
@@ -176,7 +178,7 @@ describe('the read API over HTTP on demo data', () => {
     });
 
     it('a body that is not JSON answers 400 BAD_USER_INPUT', async () => {
-      const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+      const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(server.adminKey) }, body: '{"query": ' });
       expect(response.status).toBe(400);
       const body = (await response.json()) as any;
       expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');

@@ -1,0 +1,30 @@
+/** Data access for API keys. */
+import type { EntityManager } from 'typeorm';
+import { ApiKey } from '../../entities/ApiKey';
+import type { Database } from '../db/database';
+
+export class ApiKeyStore {
+  constructor(private readonly db: Database) {}
+
+  async findActiveByHash(keyHash: string): Promise<ApiKey | null> {
+    const key = await this.db.dataSource.getRepository(ApiKey).findOneBy({ keyHash });
+    return key && key.revokedAt === null ? key : null;
+  }
+
+  async insert(key: ApiKey, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.db.dataSource.manager).getRepository(ApiKey).insert(key);
+  }
+
+  async list(): Promise<ApiKey[]> {
+    return this.db.dataSource.getRepository(ApiKey).find({ order: { createdAt: 'ASC' } });
+  }
+
+  async revoke(id: string, at: Date): Promise<boolean> {
+    const result = await this.db.dataSource.getRepository(ApiKey).createQueryBuilder().update().set({ revokedAt: at }).where('id = :id AND revoked_at IS NULL', { id }).execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  async revokeByName(name: string, at: Date): Promise<void> {
+    await this.db.dataSource.getRepository(ApiKey).createQueryBuilder().update().set({ revokedAt: at }).where('name = :name AND revoked_at IS NULL', { name }).execute();
+  }
+}
