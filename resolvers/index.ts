@@ -1,7 +1,9 @@
 /** Every resolver class the schema is built from. */
+import { AuditResolver } from './AuditResolver';
 import { CategoryResolver } from './CategoryResolver';
 import { DeliveryAttemptResolver } from './DeliveryAttemptResolver';
 import { DeliveryReceiptResolver } from './DeliveryReceiptResolver';
+import { EventsResolver } from './EventsResolver';
 import { MessageResolver } from './MessageResolver';
 import { OrganisationResolver } from './OrganisationResolver';
 import { PatientReportResolver } from './PatientReportResolver';
@@ -20,6 +22,8 @@ export const RESOLVERS = [
   DeliveryAttemptResolver,
   PatientReportResolver,
   CategoryResolver,
+  AuditResolver,
+  EventsResolver,
   MessageConnectionResolver,
   PatientConnectionResolver,
 ] as const;

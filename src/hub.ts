@@ -15,6 +15,8 @@ import { Dispatcher } from './delivery/dispatcher';
 import { OutboxStore } from './delivery/outboxStore';
 import { type ChannelProviders, providersFromConfig } from './delivery/providers/providerRegistry';
 import { type EventBus, InProcessEventBus } from './events/eventBus';
+import { EventStore } from './events/eventStore';
+import { RedisEventBus } from './events/redisEventBus';
 import type { SendDeps } from './messages/sendMessage';
 import { createLogger, type HubLogger } from './shared/logger';
 import { MessageStore } from './messages/messageStore';
@@ -35,6 +37,7 @@ export interface Stores {
   outbox: OutboxStore;
   apiKeys: ApiKeyStore;
   audit: AuditStore;
+  events: EventStore;
 }
 
 export interface Hub {
@@ -74,10 +77,12 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     outbox: new OutboxStore(db),
     apiKeys: new ApiKeyStore(db),
     audit: new AuditStore(db),
+    events: new EventStore(db),
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
-  const bus = options.bus ?? new InProcessEventBus();
+  const bus = options.bus ?? (config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new InProcessEventBus());
+  if (bus instanceof RedisEventBus) await bus.whenReady();
   const providers = { ...providersFromConfig(config), ...options.providers };
   const deliveryDeps: SendDeps & DispatchDeps = {
     db,

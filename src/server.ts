@@ -13,6 +13,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { GraphQLSchema } from 'graphql';
 import { authenticate, type Principal } from './auth/apiKeys';
 import { auditPlugin } from './graphql/auditPlugin';
+import { requestLogPlugin } from './graphql/requestLogPlugin';
 import { createContext, type HubContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/errorFormatting';
 import { QUERY_LIMITS, queryLimits } from './graphql/queryLimits';
@@ -23,9 +24,12 @@ import { webhookReceiptsHandler } from './http/webhookRoute';
 import type { Hub } from './hub';
 import { isHubError } from './shared/errors';
 import { createLogger, type HubLogger } from './shared/logger';
+import { startSubscriptionServer } from './ws/subscriptionServer';
 
 export interface RunningServer {
   url: string;
+  /** Open graphql-ws sockets. */
+  subscriptionSockets(): number;
   port: number;
   httpServer: Server;
   schema: GraphQLSchema;
@@ -43,6 +47,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
   const schema = await buildHubSchema();
   const httpServer = createServer();
   const armor = queryLimits();
+  const subscriptions = startSubscriptionServer(hub, httpServer, schema, logger);
 
   const apollo = new ApolloServer<HubContext>({
     schema,
@@ -57,7 +62,9 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     plugins: [
       ...armor.plugins,
       auditPlugin(hub.stores.audit),
+      requestLogPlugin(logger),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
   });
@@ -125,6 +132,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
   const port = (httpServer.address() as AddressInfo).port;
   return {
     url: `http://localhost:${port}/graphql`,
+    subscriptionSockets: subscriptions.connectionCount,
     port,
     httpServer,
     schema,

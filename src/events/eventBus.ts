@@ -10,6 +10,8 @@ export type EventListener = (event: HubEvent) => void;
 export interface EventBus {
   publish(events: HubEvent[]): Promise<void>;
   subscribe(listener: EventListener): () => void;
+  /** Local subscribers right now (for metrics and leak checks). */
+  listenerCount(): number;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@
 import { registerEnumType } from 'type-graphql';
 import { MessagingCategory } from '../categories/messagingCategory';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../delivery/deliveryEnums';
+import { DeliveryEventType } from '../events/eventRecorder';
 import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../messages/messageEnums';
 import { OrganisationType } from '../organisations/organisationType';
 import { ERROR_CODES } from '../shared/errors';
@@ -19,5 +20,6 @@ registerEnumType(MessageStatus, { name: 'MessageStatus' });
 registerEnumType(LegalBasis, { name: 'LegalBasis' });
 registerEnumType(ReportReason, { name: 'ReportReason' });
 registerEnumType(OrganisationType, { name: 'OrganisationType' });
+registerEnumType(DeliveryEventType, { name: 'DeliveryEventType' });
 
 export { ErrorCodeEnum };

@@ -8,6 +8,19 @@ import { auditPatientDataReads } from './auditMiddleware';
 import './enums';
 import { DateTimeScalar } from './scalars';
 
+/**
+ * Subscriptions bring their own event streams (src/events/eventStream.ts); type-graphql
+ * still asks for a topic-based PubSub, which nothing in the hub uses.
+ */
+const NO_TOPIC_PUBSUB = {
+  publish(): void {
+    throw new Error('Topic-based publishing is not used; events go through the EventBus');
+  },
+  subscribe(): AsyncIterable<unknown> {
+    throw new Error('Topic-based subscriptions are not used; resolvers supply their own streams');
+  },
+};
+
 export async function buildHubSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
@@ -16,6 +29,7 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     authChecker: roleAuthChecker,
     authMode: 'error',
     globalMiddlewares: [auditPatientDataReads],
+    pubSub: NO_TOPIC_PUBSUB,
   });
 }
 

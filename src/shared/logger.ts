@@ -8,7 +8,27 @@ export type HubLogger = pino.Logger;
 
 export const REDACTED_PATHS = ['body', 'nhsNumber', 'givenName', 'familyName', 'dateOfBirth', 'mobileNumber', 'email', 'postalAddress', '*.body', '*.nhsNumber', '*.givenName', '*.familyName', '*.dateOfBirth', '*.mobileNumber', '*.email', '*.postalAddress', 'req.headers.authorization'];
 
+const NHS_NUMBER_LIKE = /\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b/g;
+const QUOTED_VALUE = /'[^']*'/g;
+
+/**
+ * Errors are logged by type, code and stack only. Database errors carry the statement's
+ * parameters and quote row values in their messages, so those are left out or masked.
+ */
+export function errorForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const e = error as Error & { code?: unknown; errno?: unknown; query?: unknown; driverError?: { code?: unknown } };
+  const fromDatabase = e.query !== undefined || e.driverError !== undefined;
+  const mask = (text: string) => text.replace(QUOTED_VALUE, "'…'").replace(NHS_NUMBER_LIKE, '…');
+  return {
+    type: e.name,
+    code: e.code ?? e.driverError?.code,
+    message: fromDatabase ? undefined : mask(e.message),
+    stack: e.stack ? mask(e.stack.split('\n').slice(fromDatabase ? 1 : 0).join('\n')) : undefined,
+  };
+}
+
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): HubLogger {
   const level = options.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
-  return pino({ level, base: { service: 'nhs-app-messaging-hub' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, options.destination);
+  return pino({ level, base: { service: 'nhs-app-messaging-hub' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { err: errorForLog } }, options.destination);
 }
