@@ -49,7 +49,8 @@ export function createDataSource(databaseUrl: string = DEFAULT_DATABASE_URL, log
 
 /** Asks a mysql:// server whether it is MariaDB. */
 export async function detectMysqlFlavour(databaseUrl: string): Promise<MysqlFlavour> {
-  const { createConnection } = await import('mysql2/promise');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createConnection } = require('mysql2/promise') as typeof import('mysql2/promise');
   const connection = await createConnection(databaseUrl.replace(/^mariadb:/i, 'mysql:'));
   try {
     const [rows] = await connection.query('SELECT VERSION() AS version');

@@ -96,13 +96,21 @@ export async function sendMessage(deps: SendDeps, input: SendMessageRequest, sco
   const timeCritical = request.timeCritical ?? false;
 
   try {
-    const message = await inUnitOfWork(deps, async (uow) => {
+    const outcome = await inUnitOfWork(deps, async (uow): Promise<SendResult> => {
       const now = deps.clock.now();
       // Locking the patient row makes concurrent sends to one patient count one after another.
       if (!(await deps.stores.patients.lockByNhsNumber(request.nhsNumber, uow.manager))) {
         throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${request.nhsNumber}`);
       }
       if (!(await deps.organisations.findByOdsCode(organisationOdsCode, uow.manager))) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
+      // A request that waited on the lock may be a replay of the send that held it.
+      if (key) {
+        const earlier = await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, uow.manager);
+        if (earlier) {
+          if (earlier.requestHash !== fingerprint) throw new HubError('DUPLICATE_REQUEST', `idempotencyKey "${key}" was already used for a different message from ${organisationOdsCode}`);
+          return { message: earlier, replayed: true };
+        }
+      }
       const { patient, preferences } = await patientAndPreferences(deps, uow, request.nhsNumber, now);
       checkContent({ subject: request.subject, body: request.body, mayGoToApp: !timeCritical, patient });
 
@@ -167,9 +175,9 @@ export async function sendMessage(deps: SendDeps, input: SendMessageRequest, sco
       await deps.stores.messages.save(message, uow.manager);
       uow.events.delivery(DeliveryEventType.QUEUED, message, now, attempt);
       if (deps.onQueued) uow.afterCommit(deps.onQueued);
-      return message;
+      return { message, replayed: false };
     });
-    return { message, replayed: false };
+    return outcome;
   } catch (error) {
     // A concurrent request with the same key won the race: answer as its replay.
     if (key && isUniqueViolation(error)) {

@@ -20,6 +20,7 @@ export const NOBODY = '9990000018';
 export const PRACTICE = 'A81001';
 export const OTHER_PRACTICE = 'B82002';
 export const START = '2026-03-10T10:00:00.000Z';
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface RunningHub {
   hub: Hub;

@@ -333,7 +333,7 @@ const NO_AS_PROSE = /^[^\S\r\n]+(?:later|more|longer|need|one|sooner)\b/i;
 const REPLY_VERB = /\b(reply|respond|text|txt|send|sms)\b/gi;
 const QUOTED_WORD = /^[^\S\r\n]*:?[^\S\r\n]*(?:back[^\S\r\n]+|us[^\S\r\n]+)?(?:with[^\S\r\n]+)?['"‘’“”][\p{L}\d]+['"‘’“”]/iu;
 const NEXT_WORD = /^[^\S\r\n]*:?[^\S\r\n]*(?:back[^\S\r\n]+|us[^\S\r\n]+)?(?:with[^\S\r\n]+)?([\p{L}\d]+)/iu;
-const WITH_YOUR = /^[^\S\r\n]*(?:back[^\S\r\n]+)?with[^\S\r\n]+(?:your|the|a|an)[^\S\r\n]+(?!nhs\b)\p{L}+(?:[^\S\r\n]+of[^\S\r\n]+\p{L}+)?/iu;
+const WITH_YOUR = /^[^\S\r\n]*(?:back[^\S\r\n]+)?with[^\S\r\n]+(?:your|the|a|an)[^\S\r\n]+(?!nhs[^\S\r\n]+app\b)\p{L}+(?:[^\S\r\n]+(?:of[^\S\r\n]+)?\p{L}+)?/iu;
 /** After "reply 1": "to confirm", "for yes", "or 2", or the end of the clause. */
 const CHOICE_NUMBER_FOLLOWER = /^(?:[^\S\r\n]+(?:to|for|if|or)\b|[^\S\r\n]*(?:[.,;:!)\r\n]|$))/i;
 const TO_DESTINATION = /^[^\S\r\n]+to(?![\p{L}\d])(?:[^\S\r\n]+[\p{L}\d]+)?/iu;

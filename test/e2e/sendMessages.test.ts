@@ -1,0 +1,124 @@
+/**
+ * Batch sending over HTTP: one result per item, a bad item never blocks the good ones,
+ * and the batch size limit is enforced before anything is stored.
+ */
+import { withCheckDigit } from '../../src/patients/nhsNumber';
+import { givenPatient } from '../support/fixtures';
+import { validSend } from '../support/sending';
+import { codeOf, dataOf, freshData, JANE, messageCount, messageRows, NOBODY, type RunningHub, startHub, stopHub } from './rulesSupport';
+
+const SEND_BATCH = `
+  mutation ($input: SendMessagesInput!) {
+    sendMessages(input: $input) {
+      accepted
+      rejected
+      results { index replayed error { code message } message { id status } }
+    }
+  }`;
+
+const SHORT_BODY = 'Your flu vaccination is ready to book.\n\n[Book your flu vaccination](https://www.nhs.uk/vaccinations/flu-vaccine/)\n\nThank you.';
+
+/** `count` patients with valid, distinct NHS numbers (none of them Jane). */
+function nhsNumbers(count: number): string[] {
+  const numbers: string[] = [];
+  for (let stem = 999_200_000; numbers.length < count; stem += 1) {
+    const number = withCheckDigit(String(stem));
+    if (number) numbers.push(number);
+  }
+  return numbers;
+}
+
+describe('sendMessages over HTTP', () => {
+  let running: RunningHub;
+
+  beforeAll(async () => {
+    running = await startHub();
+  });
+
+  afterAll(async () => {
+    await stopHub(running);
+  });
+
+  beforeEach(async () => {
+    await freshData(running.hub);
+  });
+
+  async function sendBatch(messages: Array<Record<string, unknown>>) {
+    return running.server.graphql(SEND_BATCH, { input: { messages } });
+  }
+
+  it('answers one result per item: bad items get their own code, the good ones are stored', async () => {
+    const noPurpose = validSend({ subject: 'Item 3' });
+    delete noPurpose.purpose;
+    const batch = [
+      validSend({ subject: 'Item 0' }),
+      validSend({ subject: 'Item 1', nhsNumber: NOBODY }),
+      validSend({ subject: 'Item 2' }),
+      noPurpose,
+      validSend({ subject: 'Item 4' }),
+    ];
+    const payload = dataOf(await sendBatch(batch)).sendMessages;
+    expect(payload.accepted).toBe(3);
+    expect(payload.rejected).toBe(2);
+    expect(payload.results.map((r: any) => r.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(payload.results.map((r: any) => r.error?.code ?? null)).toEqual([null, 'PATIENT_NOT_FOUND', null, 'NO_LEGAL_BASIS', null]);
+    expect(payload.results[1].message).toBeNull();
+    expect(payload.results[3].message).toBeNull();
+    expect(payload.results[1].error.message).toEqual(expect.any(String));
+
+    const goodIds = [0, 2, 4].map((i) => payload.results[i].message.id);
+    for (const i of [0, 2, 4]) expect(payload.results[i]).toMatchObject({ replayed: false, error: null, message: { status: 'QUEUED' } });
+    const rows = await messageRows(running.hub);
+    expect(rows.map((m) => m.id).sort()).toEqual([...goodIds].sort());
+    expect(rows.map((m) => m.subject).sort()).toEqual(['Item 0', 'Item 2', 'Item 4']);
+  });
+
+  it('refuses a batch of 1,001 with BAD_USER_INPUT and stores nothing', async () => {
+    const batch = Array.from({ length: 1001 }, (_, i) => validSend({ subject: `Item ${i}`, body: SHORT_BODY }));
+    const result = await sendBatch(batch);
+    expect(codeOf(result)).toBe('BAD_USER_INPUT');
+    expect(result.data?.sendMessages ?? null).toBeNull();
+    expect(await messageCount(running.hub)).toBe(0);
+  });
+
+  it('refuses an empty batch with BAD_USER_INPUT', async () => {
+    const result = await sendBatch([]);
+    expect(codeOf(result)).toBe('BAD_USER_INPUT');
+  });
+
+  it('accepts a batch of 1,000 valid messages entirely', async () => {
+    // 334 patients × up to 3 messages each stays within the default daily limit per patient.
+    const patients = nhsNumbers(334);
+    for (const nhsNumber of patients) await givenPatient(running.hub, { nhsNumber });
+    const batch = Array.from({ length: 1000 }, (_, i) => validSend({ nhsNumber: patients[i % patients.length], subject: `Item ${i}`, body: SHORT_BODY }));
+    const payload = dataOf(await sendBatch(batch)).sendMessages;
+    expect(payload.rejected).toBe(0);
+    expect(payload.accepted).toBe(1000);
+    expect(payload.results).toHaveLength(1000);
+    expect(payload.results.filter((r: any) => r.error !== null)).toEqual([]);
+    const ids = new Set(payload.results.map((r: any) => r.message.id));
+    expect(ids.size).toBe(1000);
+    expect(await messageCount(running.hub)).toBe(1000);
+  }, 180_000);
+
+  it('reports replays inside a batch and across batches with replayed true', async () => {
+    const flu = validSend({ idempotencyKey: 'batch-flu' });
+    const review = validSend({ idempotencyKey: 'batch-review', subject: 'Your medication review', body: SHORT_BODY });
+    const first = dataOf(await sendBatch([flu, review, flu])).sendMessages;
+    expect(first.accepted).toBe(3);
+    expect(first.results.map((r: any) => r.replayed)).toEqual([false, false, true]);
+    expect(first.results[2].message.id).toBe(first.results[0].message.id);
+    expect(await messageCount(running.hub)).toBe(2);
+
+    running.clock.advance(60_000);
+    const misuse = validSend({ idempotencyKey: 'batch-flu', body: 'A different message under the same key.\n\nThank you.' });
+    const again = dataOf(await sendBatch([review, flu, misuse])).sendMessages;
+    expect(again.results.map((r: any) => r.replayed)).toEqual([true, true, false]);
+    expect(again.results[0].message.id).toBe(first.results[1].message.id);
+    expect(again.results[1].message.id).toBe(first.results[0].message.id);
+    expect(again.results[2].error.code).toBe('DUPLICATE_REQUEST');
+    expect(again).toMatchObject({ accepted: 2, rejected: 1 });
+    expect(await messageCount(running.hub)).toBe(2);
+    expect((await messageRows(running.hub)).every((m) => m.nhsNumber === JANE)).toBe(true);
+  });
+});
