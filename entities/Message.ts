@@ -17,6 +17,7 @@ import { LegalBasis, MessageDirection, MessageStatus } from '../src/messages/mes
 @Index('idx_messages_org_time', ['organisationOdsCode', 'createdAt', 'id'])
 @Index('idx_messages_status_time', ['status', 'createdAt'])
 @Index('idx_messages_time', ['createdAt', 'id'])
+@Index('idx_messages_updated', ['updatedAt'])
 @Index('uq_messages_idempotency', ['organisationOdsCode', 'idempotencyKey'], { unique: true })
 @Index('uq_messages_source_reference', ['organisationOdsCode', 'sourceReference'], { unique: true })
 export class Message {

@@ -3,6 +3,8 @@ import { ApiKey } from './ApiKey';
 import { AuditEvent } from './AuditEvent';
 import { ChannelPreferenceChange } from './ChannelPreferenceChange';
 import { DeliveryAttempt } from './DeliveryAttempt';
+import { DeliveryRollup } from './DeliveryRollup';
+import { HubState } from './HubState';
 import { HubEvent } from './HubEvent';
 import { Message } from './Message';
 import { MessagingCategoryRecord } from './MessagingCategoryRecord';
@@ -23,6 +25,8 @@ export const ENTITIES = [
   HubEvent,
   ApiKey,
   AuditEvent,
+  DeliveryRollup,
+  HubState,
 ];
 
-export { ApiKey, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };
+export { ApiKey, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, DeliveryRollup, HubState, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };

@@ -2,5 +2,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { DeliveryPipeline1764100000000 } from './1764100000000-DeliveryPipeline';
 import { SecurityAndAudit1764200000000 } from './1764200000000-SecurityAndAudit';
+import { DeliveryRollups1764300000000 } from './1764300000000-DeliveryRollups';
 
-export const MIGRATIONS = [InitialSchema1764000000000, DeliveryPipeline1764100000000, SecurityAndAudit1764200000000];
+export const MIGRATIONS = [InitialSchema1764000000000, DeliveryPipeline1764100000000, SecurityAndAudit1764200000000, DeliveryRollups1764300000000];

@@ -1,4 +1,5 @@
 /** Every resolver class the schema is built from. */
+import { AnalyticsResolver } from './AnalyticsResolver';
 import { AuditResolver } from './AuditResolver';
 import { CategoryResolver } from './CategoryResolver';
 import { DeliveryAttemptResolver } from './DeliveryAttemptResolver';
@@ -23,6 +24,7 @@ export const RESOLVERS = [
   PatientReportResolver,
   CategoryResolver,
   AuditResolver,
+  AnalyticsResolver,
   EventsResolver,
   MessageConnectionResolver,
   PatientConnectionResolver,

@@ -27,6 +27,8 @@ export interface HubConfig {
   unreadFallbackHours: number;
   /** JSON plan for the simulated providers (failure rates, latency, unreachable patients). */
   simulationPlan: string | undefined;
+  /** How often changed messages are folded into the delivery-metrics rollups. */
+  rollupRefreshMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/hub.sqlite';
@@ -76,5 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     maxProviderRetries: numberFrom(env, 'MAX_PROVIDER_RETRIES', 5),
     unreadFallbackHours: numberFrom(env, 'UNREAD_FALLBACK_HOURS', 24),
     simulationPlan: env.SIMULATION_PLAN,
+    rollupRefreshMs: numberFrom(env, 'ROLLUP_REFRESH_MS', 5000),
   };
 }

@@ -10,7 +10,7 @@ import { createLogger } from './shared/logger';
 async function main(): Promise<void> {
   const logger = createLogger();
   const hub = await createHub(loadConfig(), { logger });
-  hub.dispatcher.start();
+  hub.startBackgroundWork();
   logger.info({ dispatcher: hub.dispatcher.id }, 'dispatcher running');
   const shutdown = async () => {
     await hub.close();

@@ -3,6 +3,8 @@
  * case and resolver reach through. Created once per process (or per test).
  */
 import type { Logger } from 'typeorm';
+import { RollupRefresher } from './analytics/rollupRefresher';
+import { RollupStore } from './analytics/rollupStore';
 import { AuditStore } from './audit/auditStore';
 import { ApiKeyStore } from './auth/apiKeyStore';
 import { RateLimiter } from './auth/rateLimiter';
@@ -38,6 +40,7 @@ export interface Stores {
   apiKeys: ApiKeyStore;
   audit: AuditStore;
   events: EventStore;
+  rollups: RollupStore;
 }
 
 export interface Hub {
@@ -53,6 +56,10 @@ export interface Hub {
   /** The in-process dispatcher (started by startDispatcher unless DISPATCHER=false). */
   dispatcher: Dispatcher;
   rateLimiter: RateLimiter;
+  /** Folds changed messages into the metrics rollups (started with the dispatcher). */
+  rollupRefresher: RollupRefresher;
+  /** Starts the background work: the dispatcher and the rollup refresher. */
+  startBackgroundWork(): void;
   close(): Promise<void>;
 }
 
@@ -78,6 +85,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     apiKeys: new ApiKeyStore(db),
     audit: new AuditStore(db),
     events: new EventStore(db),
+    rollups: new RollupStore(db),
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
@@ -100,6 +108,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   };
   const dispatcher = new Dispatcher(deliveryDeps, { intervalMs: config.dispatchIntervalMs, logger });
   deliveryDeps.onQueued = () => dispatcher.wake();
+  const rollupRefresher = new RollupRefresher({ rollups: stores.rollups, clock, logger }, config.rollupRefreshMs);
   return {
     config,
     clock,
@@ -112,8 +121,14 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     dispatcher,
     // Request rates are wall-clock rates, whatever clock the delivery rules run on.
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock),
+    rollupRefresher,
+    startBackgroundWork: () => {
+      dispatcher.start();
+      rollupRefresher.start();
+    },
     close: async () => {
       await dispatcher.stop();
+      await rollupRefresher.stop();
       await bus.close();
       await db.close();
     },

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     console.log(`demo admin key: ${key}`);
   }
   const server = await startServer(hub, { logger });
-  if (config.runDispatcher) hub.dispatcher.start();
+  if (config.runDispatcher) hub.startBackgroundWork();
   console.log(`listening on ${server.url}`);
 
   const shutdown = async (signal: string) => {

@@ -1,5 +1,6 @@
 /** Registers the domain enums with type-graphql under the contract's names. Imported before the schema is built. */
 import { registerEnumType } from 'type-graphql';
+import { MetricsDimension } from '../analytics/deliveryMetrics';
 import { MessagingCategory } from '../categories/messagingCategory';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../delivery/deliveryEnums';
 import { DeliveryEventType } from '../events/eventRecorder';
@@ -21,5 +22,6 @@ registerEnumType(LegalBasis, { name: 'LegalBasis' });
 registerEnumType(ReportReason, { name: 'ReportReason' });
 registerEnumType(OrganisationType, { name: 'OrganisationType' });
 registerEnumType(DeliveryEventType, { name: 'DeliveryEventType' });
+registerEnumType(MetricsDimension, { name: 'MetricsDimension' });
 
 export { ErrorCodeEnum };

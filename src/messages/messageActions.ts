@@ -87,6 +87,9 @@ export async function reportMessage(deps: MessageActionDeps & { reports: Patient
     if (message.direction !== MessageDirection.OUTBOUND) throw new HubError('BAD_USER_INPUT', 'Patients can report messages sent to them, not messages they sent');
     const report = Object.assign(new PatientReport(), { id: newId(), messageId: message.id, reason: input.reason, comment, createdAt: deps.clock.now() });
     await deps.reports.insert(report, uow.manager);
+    // Reports count in the delivery metrics, which are rebuilt from changed messages.
+    message.updatedAt = report.createdAt;
+    await deps.stores.messages.save(message, uow.manager);
     return report;
   });
 }
