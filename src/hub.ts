@@ -21,6 +21,7 @@ import { EventStore } from './events/eventStore';
 import { RedisEventBus } from './events/redisEventBus';
 import type { SendDeps } from './messages/sendMessage';
 import { createLogger, type HubLogger } from './shared/logger';
+import { OperationalMetrics } from './observability/operationalMetrics';
 import { MessageStore } from './messages/messageStore';
 import { PatientReportStore } from './messages/patientReportStore';
 import { OrganisationStore } from './organisations/organisationStore';
@@ -58,6 +59,8 @@ export interface Hub {
   rateLimiter: RateLimiter;
   /** Folds changed messages into the metrics rollups (started with the dispatcher). */
   rollupRefresher: RollupRefresher;
+  /** Prometheus counters and gauges served at /metrics. */
+  metrics: OperationalMetrics;
   /** Starts the background work: the dispatcher and the rollup refresher. */
   startBackgroundWork(): void;
   close(): Promise<void>;
@@ -108,6 +111,13 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   };
   const dispatcher = new Dispatcher(deliveryDeps, { intervalMs: config.dispatchIntervalMs, logger });
   deliveryDeps.onQueued = () => dispatcher.wake();
+  const metrics = new OperationalMetrics({
+    outboxDepth: () => stores.outbox.depth(),
+    oldestDueAt: () => stores.outbox.nextDueAt(),
+    subscriptions: () => bus.listenerCount(),
+    now: () => clock.now(),
+  });
+  deliveryDeps.observeSend = (outcome) => metrics.sends.inc({ outcome });
   const rollupRefresher = new RollupRefresher({ rollups: stores.rollups, clock, logger }, config.rollupRefreshMs);
   return {
     config,
@@ -122,6 +132,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     // Request rates are wall-clock rates, whatever clock the delivery rules run on.
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock),
     rollupRefresher,
+    metrics,
     startBackgroundWork: () => {
       dispatcher.start();
       rollupRefresher.start();

@@ -21,6 +21,8 @@ import { buildHubSchema } from './graphql/schema';
 import { graphqlHandler } from './http/graphqlRoute';
 import { sendGraphqlError, sendJson } from './http/respond';
 import { webhookReceiptsHandler } from './http/webhookRoute';
+import { metricsExportHandler } from './http/metricsExportRoute';
+import { prometheusHandler } from './http/prometheusRoute';
 import type { Hub } from './hub';
 import { isHubError } from './shared/errors';
 import { createLogger, type HubLogger } from './shared/logger';
@@ -62,7 +64,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     plugins: [
       ...armor.plugins,
       auditPlugin(hub.stores.audit),
-      requestLogPlugin(logger),
+      requestLogPlugin(logger, hub.metrics),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -95,10 +97,12 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     return graphql(request, response, url);
   };
 
-  const routes: Record<string, RouteHandler> = {
+  const routes: Partial<Record<string, RouteHandler>> = {
     'GET /graphql': authenticatedGraphql,
     'POST /graphql': authenticatedGraphql,
     'POST /webhooks/receipts': webhookReceiptsHandler(hub),
+    'GET /exports/delivery-metrics.csv': metricsExportHandler(hub),
+    'GET /metrics': prometheusHandler(hub),
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
       try {
@@ -112,7 +116,9 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
 
   httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const handler = routes[`${request.method} ${url.pathname}`];
+    const route = `${request.method} ${url.pathname}`;
+    const handler = routes[route];
+    response.once('finish', () => hub.metrics.httpRequests.inc({ method: request.method ?? '', route: handler ? url.pathname : 'unmatched', status: String(response.statusCode) }));
     if (!handler) {
       sendJson(response, 404, { error: `No route for ${request.method} ${url.pathname}` });
       return;

@@ -4,10 +4,11 @@
  * message bodies or patient identifiers.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { OperationalMetrics } from '../observability/operationalMetrics';
 import type { HubLogger } from '../shared/logger';
 import type { HubContext } from './context';
 
-export function requestLogPlugin(logger: HubLogger): ApolloServerPlugin<HubContext> {
+export function requestLogPlugin(logger: HubLogger, metrics?: OperationalMetrics): ApolloServerPlugin<HubContext> {
   return {
     async requestDidStart({ contextValue }) {
       const started = process.hrtime.bigint();
@@ -15,6 +16,7 @@ export function requestLogPlugin(logger: HubLogger): ApolloServerPlugin<HubConte
         async willSendResponse({ operation, operationName, response, errors }) {
           const single = response.body.kind === 'single' ? response.body.singleResult : null;
           const codes = (single?.errors ?? errors ?? []).map((e) => String(e.extensions?.code ?? 'UNKNOWN'));
+          for (const code of codes) metrics?.graphqlErrors.inc({ code });
           logger.info(
             {
               requestId: contextValue.requestId,

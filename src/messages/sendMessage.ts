@@ -47,6 +47,8 @@ export interface SendDeps extends DeliveryDeps, UnitOfWorkDeps {
   maxMessagesPerPatientPerDay: number;
   /** Called after a send commits, so a local dispatcher can start at once. */
   onQueued?: () => void;
+  /** Counts each send's outcome (accepted, replayed, or the error code) for operators. */
+  observeSend?: (outcome: string) => void;
 }
 
 const MAX_UNREAD_FALLBACK_HOURS = 24 * 14;
@@ -81,6 +83,17 @@ async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string
 }
 
 export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope): Promise<SendResult> {
+  try {
+    const result = await storeMessage(deps, input, scope);
+    deps.observeSend?.(result.replayed ? 'replayed' : 'accepted');
+    return result;
+  } catch (error) {
+    deps.observeSend?.(error instanceof HubError ? error.code : 'INTERNAL_SERVER_ERROR');
+    throw error;
+  }
+}
+
+async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope): Promise<SendResult> {
   const request = { ...input, nhsNumber: normaliseNhsNumber(input.nhsNumber) };
   validateRequest(request);
   const organisationOdsCode = assertOdsCode(request.organisationOdsCode);
