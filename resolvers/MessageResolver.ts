@@ -15,7 +15,7 @@ import { HubError } from '../src/shared/errors';
 import { isRowId } from '../src/shared/ids';
 import { pageSize } from '../src/shared/pagination';
 import { MessageConnection, toConnection } from './types/connections';
-import { MessageFilter } from './types/messageFilter';
+import { MessagePageArgs } from './types/messageFilter';
 
 @ObjectType()
 export class ContentReport {
@@ -30,18 +30,6 @@ export class ContentReport {
 
   @Field(() => [String])
   warnings: string[];
-}
-
-@ArgsType()
-class MessagesArgs {
-  @Field(() => Int, { nullable: true })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
-
-  @Field(() => MessageFilter, { nullable: true })
-  filter?: MessageFilter | null;
 }
 
 @InputType()
@@ -99,7 +87,7 @@ export class MessageResolver {
 
   @Authorized(Role.SENDER)
   @Query(() => MessageConnection)
-  async messages(@Args(() => MessagesArgs) args: MessagesArgs, @Ctx() ctx: HubContext) {
+  async messages(@Args(() => MessagePageArgs) args: MessagePageArgs, @Ctx() ctx: HubContext) {
     const page = await ctx.hub.stores.messages.page({ ...(args.filter ?? {}) }, pageSize(args.first), args.after, ctx.scope);
     for (const message of page.nodes) ctx.loaders.message.prime(message.id, message);
     return toConnection(page, page.totalCount);

@@ -9,7 +9,7 @@ import { preferencesAt } from '../src/preferences/preferencesInForce';
 import { pageSize } from '../src/shared/pagination';
 import { ChannelPreferences } from './PreferencesResolver';
 import { MessageConnection, PatientConnection, toConnection } from './types/connections';
-import { MessageFilter } from './types/messageFilter';
+import { MessagePageArgs } from './types/messageFilter';
 
 @InputType()
 class PatientInput {
@@ -53,18 +53,6 @@ class PatientsArgs {
   search?: string | null;
 }
 
-@ArgsType()
-class PatientMessagesArgs {
-  @Field(() => Int, { nullable: true })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
-
-  @Field(() => MessageFilter, { nullable: true })
-  filter?: MessageFilter | null;
-}
-
 @Resolver(() => Patient)
 export class PatientResolver {
   @Authorized(Role.SENDER)
@@ -104,7 +92,7 @@ export class PatientResolver {
 
   @Authorized(Role.SENDER)
   @FieldResolver(() => MessageConnection, { description: "The patient's unified timeline, newest first." })
-  async messages(@Root() patient: Patient, @Args(() => PatientMessagesArgs) args: PatientMessagesArgs, @Ctx() ctx: HubContext) {
+  async messages(@Root() patient: Patient, @Args(() => MessagePageArgs) args: MessagePageArgs, @Ctx() ctx: HubContext) {
     const loaders = ctx.loaders.patientMessages({ size: pageSize(args.first), after: args.after ?? null, filter: { ...(args.filter ?? {}) } });
     const page = await loaders.pages.load(patient.nhsNumber);
     return toConnection(page, () => loaders.counts.load(patient.nhsNumber));

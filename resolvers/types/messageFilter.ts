@@ -1,4 +1,4 @@
-import { Field, InputType } from 'type-graphql';
+import { ArgsType, Field, InputType, Int } from 'type-graphql';
 import { MessagingCategory } from '../../src/categories/messagingCategory';
 import { NhsNumberScalar } from '../../src/graphql/scalars';
 import { MessageDirection, MessageStatus } from '../../src/messages/messageEnums';
@@ -25,4 +25,17 @@ export class MessageFilter {
 
   @Field(() => Date, { nullable: true })
   createdBefore?: Date | null;
+}
+
+/** first / after / filter, as Query.messages and Patient.messages take them. */
+@ArgsType()
+export class MessagePageArgs {
+  @Field(() => Int, { nullable: true })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => MessageFilter, { nullable: true })
+  filter?: MessageFilter | null;
 }

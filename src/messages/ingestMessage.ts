@@ -3,7 +3,7 @@
  * consultation, PHR) into the patient's unified timeline. Idempotent on the
  * organisation's sourceReference: bringing the same message in again returns the first copy.
  */
-import { Message } from '../../entities/Message';
+import type { Message } from '../../entities/Message';
 import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../categories/messagingCategory';
 import type { Database } from '../db/database';
 import type { OrganisationStore } from '../organisations/organisationStore';
@@ -12,11 +12,10 @@ import type { PatientStore } from '../patients/patientStore';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { isUniqueViolation } from '../db/uniqueViolation';
-import { newId } from '../shared/ids';
 import { type AccessScope, UNRESTRICTED } from '../shared/scope';
 import { MessageDirection, MessageStatus } from './messageEnums';
 import type { MessageStore } from './messageStore';
-import { buildContentReport } from './rules/contentReport';
+import { newMessage } from './newMessage';
 
 export interface IngestInput {
   nhsNumber: string;
@@ -73,40 +72,20 @@ export async function ingestMessage(deps: IngestDeps, input: IngestInput, scope:
       // The patient need not be visible yet: an ingested message links them to the organisation.
       const patient = await deps.patients.findByNhsNumber(input.nhsNumber, UNRESTRICTED, manager);
       if (!patient) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${input.nhsNumber}`);
-      const report = buildContentReport(input.subject, input.body);
       const occurredAt = input.occurredAt ?? now;
-      const message = Object.assign(new Message(), {
-        id: newId(),
-        organisationOdsCode,
-        nhsNumber: patient.nhsNumber,
-        category: input.category,
-        direction: input.direction,
-        subject: input.subject?.trim() || null,
-        body: input.body,
-        legalBasis: null,
-        purpose: null,
-        timeCritical: false,
-        idempotencyKey: null,
-        requestHash: null,
-        sourceReference,
-        status: MessageStatus.DELIVERED,
-        scheduledFor: null,
-        deliveredChannel: null,
-        fallbackUsed: false,
-        readingGrade: report.readingGrade,
-        wordCount: report.wordCount,
-        smsFragments: report.smsFragments,
-        contentWarnings: report.warnings,
-        fallbackOrder: null,
-        unreadFallbackHours: null,
-        nudgeWhenUnnotified: false,
-        notificationsEnabledAtSend: null,
-        createdAt: occurredAt,
-        updatedAt: now,
-        deliveredAt: occurredAt,
-        readAt: null,
-        cancelledAt: null,
-      });
+      const message = newMessage(
+        {
+          organisationOdsCode,
+          nhsNumber: patient.nhsNumber,
+          category: input.category,
+          direction: input.direction,
+          subject: input.subject?.trim() || null,
+          body: input.body,
+          status: MessageStatus.DELIVERED,
+          createdAt: occurredAt,
+        },
+        { sourceReference, updatedAt: now, deliveredAt: occurredAt },
+      );
       await deps.messages.insert(message, manager);
       return message;
     });

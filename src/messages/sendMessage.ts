@@ -3,7 +3,7 @@
  * delivery attempt and an outbox item in one transaction, and leaves the sending to the
  * dispatcher. Idempotent on (organisation, idempotencyKey).
  */
-import { Message } from '../../entities/Message';
+import type { Message } from '../../entities/Message';
 import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../categories/messagingCategory';
 import { isUniqueViolation } from '../db/uniqueViolation';
 import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
@@ -17,11 +17,10 @@ import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
 import { validateFallbackOrder } from '../preferences/updateChannelPreferences';
 import { HOUR_MS } from '../shared/clock';
 import { HubError } from '../shared/errors';
-import { newId } from '../shared/ids';
 import type { AccessScope } from '../shared/scope';
 import { LegalBasis, MessageDirection, MessageStatus } from './messageEnums';
 import { requestFingerprint } from './requestFingerprint';
-import { buildContentReport } from './rules/contentReport';
+import { newMessage } from './newMessage';
 import { checkContent } from './rules/contentRules';
 
 export interface SendMessageRequest {
@@ -144,39 +143,29 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
         throw new HubError('NO_REACHABLE_CHANNEL', 'Neither the NHS App nor any fallback channel can reach this patient: ' + step.skipped.map((s) => `${s.channel} (${s.reason})`).join(', '));
       }
 
-      const report = buildContentReport(request.subject, request.body);
-      const message = Object.assign(new Message(), {
-        id: newId(),
-        organisationOdsCode,
-        nhsNumber: patient.nhsNumber,
-        category: request.category,
-        direction: MessageDirection.OUTBOUND,
-        subject: request.subject?.trim() || null,
-        body: request.body,
-        legalBasis: request.legalBasis,
-        purpose: request.purpose?.trim(),
-        timeCritical,
-        idempotencyKey: key,
-        requestHash: fingerprint,
-        sourceReference: null,
-        status: MessageStatus.QUEUED,
-        scheduledFor: null,
-        deliveredChannel: null,
-        fallbackUsed: false,
-        readingGrade: report.readingGrade,
-        wordCount: report.wordCount,
-        smsFragments: report.smsFragments,
-        contentWarnings: report.warnings,
-        fallbackOrder: draft.fallbackOrder,
-        unreadFallbackHours: routing.unreadFallbackHours ?? null,
-        nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
-        notificationsEnabledAtSend: preferences.notificationsEnabled,
-        createdAt: now,
-        updatedAt: now,
-        deliveredAt: null,
-        readAt: null,
-        cancelledAt: null,
-      });
+      const message = newMessage(
+        {
+          organisationOdsCode,
+          nhsNumber: patient.nhsNumber,
+          category: request.category,
+          direction: MessageDirection.OUTBOUND,
+          subject: request.subject?.trim() || null,
+          body: request.body,
+          status: MessageStatus.QUEUED,
+          createdAt: now,
+        },
+        {
+          legalBasis: request.legalBasis,
+          purpose: request.purpose?.trim(),
+          timeCritical,
+          idempotencyKey: key,
+          requestHash: fingerprint,
+          fallbackOrder: draft.fallbackOrder,
+          unreadFallbackHours: routing.unreadFallbackHours ?? null,
+          nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
+          notificationsEnabledAtSend: preferences.notificationsEnabled,
+        },
+      );
       await deps.stores.messages.insert(message, uow.manager);
       const skipped = skippedAttempts(message, step.skipped, 1, now);
       await deps.stores.attempts.insert(skipped, uow.manager);

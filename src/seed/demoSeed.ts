@@ -14,7 +14,7 @@ import { MessagingCategory } from '../categories/messagingCategory';
 import type { Database } from '../db/database';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../delivery/deliveryEnums';
 import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../messages/messageEnums';
-import { buildContentReport } from '../messages/rules/contentReport';
+import { newMessage } from '../messages/newMessage';
 import { OrganisationType } from '../organisations/organisationType';
 import { withCheckDigit } from '../patients/nhsNumber';
 import { HOUR_MS } from '../shared/clock';
@@ -146,39 +146,19 @@ export async function seedDemoData(db: Database, now: Date): Promise<{ organisat
         const status = statuses[(i + n) % statuses.length];
         const createdAt = new Date(now.getTime() - Math.floor(random() * 29 * 24 + 1) * HOUR_MS - n * 60_000);
         const organisationOdsCode = n === 2 ? 'RXQ' : (patient.gpPracticeOdsCode as string);
-        const report = buildContentReport(template.subject, template.body);
-        const message = Object.assign(new Message(), {
-          id: newId(),
-          organisationOdsCode,
-          nhsNumber: patient.nhsNumber,
-          category: MessagingCategory.NHS_APP_MESSAGING,
-          direction: MessageDirection.OUTBOUND,
-          subject: template.subject,
-          body: template.body,
-          legalBasis: LegalBasis.DIRECT_CARE,
-          purpose: template.purpose,
-          timeCritical: false,
-          idempotencyKey: `demo-${i}-${n}`,
-          requestHash: null,
-          sourceReference: null,
-          status,
-          scheduledFor: null,
-          deliveredChannel: null,
-          fallbackUsed: false,
-          readingGrade: report.readingGrade,
-          wordCount: report.wordCount,
-          smsFragments: report.smsFragments,
-          contentWarnings: report.warnings,
-          fallbackOrder: null,
-          unreadFallbackHours: 24,
-          nudgeWhenUnnotified: false,
-          notificationsEnabledAtSend: true,
-          createdAt,
-          updatedAt: createdAt,
-          deliveredAt: null,
-          readAt: null,
-          cancelledAt: null,
-        });
+        const message = newMessage(
+          {
+            organisationOdsCode,
+            nhsNumber: patient.nhsNumber,
+            category: MessagingCategory.NHS_APP_MESSAGING,
+            direction: MessageDirection.OUTBOUND,
+            subject: template.subject,
+            body: template.body,
+            status,
+            createdAt,
+          },
+          { legalBasis: LegalBasis.DIRECT_CARE, purpose: template.purpose, idempotencyKey: `demo-${i}-${n}`, unreadFallbackHours: 24, notificationsEnabledAtSend: true },
+        );
         messages.push(message);
         attempts.push(...demoAttempts(message, patient, status));
         if (status === MessageStatus.READ && i % 10 === 0) {
@@ -188,40 +168,20 @@ export async function seedDemoData(db: Database, now: Date): Promise<{ organisat
       if (i % 4 === 0) {
         INGESTED.forEach((item, k) => {
           const at = new Date(now.getTime() - (k + 1) * 26 * HOUR_MS - i * 60_000);
-          const report = buildContentReport(item.subject, item.body);
           messages.push(
-            Object.assign(new Message(), {
-              id: newId(),
-              organisationOdsCode: item.category === MessagingCategory.PHR ? 'RXQ' : (patient.gpPracticeOdsCode as string),
-              nhsNumber: patient.nhsNumber,
-              category: item.category,
-              direction: item.direction,
-              subject: item.subject,
-              body: item.body,
-              legalBasis: null,
-              purpose: null,
-              timeCritical: false,
-              idempotencyKey: null,
-              requestHash: null,
-              sourceReference: `demo-${item.category.toLowerCase()}-${i}-${k}`,
-              status: MessageStatus.DELIVERED,
-              scheduledFor: null,
-              deliveredChannel: null,
-              fallbackUsed: false,
-              readingGrade: report.readingGrade,
-              wordCount: report.wordCount,
-              smsFragments: report.smsFragments,
-              contentWarnings: report.warnings,
-              fallbackOrder: null,
-              unreadFallbackHours: null,
-              nudgeWhenUnnotified: false,
-              notificationsEnabledAtSend: null,
-              createdAt: at,
-              updatedAt: at,
-              deliveredAt: at,
-              readAt: null,
-              cancelledAt: null,
-            }),
+            newMessage(
+              {
+                organisationOdsCode: item.category === MessagingCategory.PHR ? 'RXQ' : (patient.gpPracticeOdsCode as string),
+                nhsNumber: patient.nhsNumber,
+                category: item.category,
+                direction: item.direction,
+                subject: item.subject,
+                body: item.body,
+                status: MessageStatus.DELIVERED,
+                createdAt: at,
+              },
+              { sourceReference: `demo-${item.category.toLowerCase()}-${i}-${k}`, deliveredAt: at },
+            ),
           );
         });
       }

@@ -1,0 +1,50 @@
+/**
+ * Builds a message row: what every message needs is required, everything else starts
+ * empty, and the content report is computed from the subject and body.
+ */
+import { Message } from '../../entities/Message';
+import type { MessagingCategory } from '../categories/messagingCategory';
+import { newId } from '../shared/ids';
+import type { MessageDirection, MessageStatus } from './messageEnums';
+import { buildContentReport } from './rules/contentReport';
+
+export interface MessageEssentials {
+  organisationOdsCode: string;
+  nhsNumber: string;
+  category: MessagingCategory;
+  direction: MessageDirection;
+  subject: string | null;
+  body: string;
+  status: MessageStatus;
+  createdAt: Date;
+}
+
+export function newMessage(essentials: MessageEssentials, details: Partial<Message> = {}): Message {
+  const report = buildContentReport(essentials.subject, essentials.body);
+  return Object.assign(new Message(), {
+    id: newId(),
+    legalBasis: null,
+    purpose: null,
+    timeCritical: false,
+    idempotencyKey: null,
+    requestHash: null,
+    sourceReference: null,
+    scheduledFor: null,
+    deliveredChannel: null,
+    fallbackUsed: false,
+    readingGrade: report.readingGrade,
+    wordCount: report.wordCount,
+    smsFragments: report.smsFragments,
+    contentWarnings: report.warnings,
+    fallbackOrder: null,
+    unreadFallbackHours: null,
+    nudgeWhenUnnotified: false,
+    notificationsEnabledAtSend: null,
+    updatedAt: essentials.createdAt,
+    deliveredAt: null,
+    readAt: null,
+    cancelledAt: null,
+    ...essentials,
+    ...details,
+  });
+}
