@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, Field, ID, InputType, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, InputType, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { HubEvent } from '../entities/HubEvent';
 import { Role } from '../src/auth/roles';
 import { assertRole } from '../src/auth/assertRole';
@@ -99,6 +99,12 @@ function streamFor(kind: HubEvent['kind']) {
 
 @Resolver()
 export class EventsResolver {
+  @Authorized(...SUBSCRIBERS)
+  @Query(() => ID, { description: 'The newest stored event id: subscribe with it as `after` to miss nothing from this moment on.' })
+  async latestEventId(@Ctx() ctx: HubContext): Promise<string> {
+    return ctx.hub.stores.events.latestId();
+  }
+
   @Authorized(...SUBSCRIBERS)
   @Subscription(() => DeliveryEvent, { subscribe: streamFor('DELIVERY'), description: 'Live delivery events; with `after`, stored events after that id come first.' })
   deliveryEvents(

@@ -18,6 +18,7 @@ import { createContext, type HubContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/errorFormatting';
 import { QUERY_LIMITS, queryLimits } from './graphql/queryLimits';
 import { buildHubSchema } from './graphql/schema';
+import { dashboardHandler } from './http/dashboardRoute';
 import { graphqlHandler } from './http/graphqlRoute';
 import { sendGraphqlError, sendJson } from './http/respond';
 import { webhookReceiptsHandler } from './http/webhookRoute';
@@ -101,6 +102,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     'GET /graphql': authenticatedGraphql,
     'POST /graphql': authenticatedGraphql,
     'POST /webhooks/receipts': webhookReceiptsHandler(hub),
+    'GET /dashboard': dashboardHandler(),
     'GET /exports/delivery-metrics.csv': metricsExportHandler(hub),
     'GET /metrics': prometheusHandler(hub),
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),

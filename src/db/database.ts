@@ -15,7 +15,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const MIGRATION_LOCK = 'nhs_app_hub_migrations';
+/** Named locks are server-wide in MySQL, so each is qualified with the database name. */
+const MIGRATION_LOCK = 'nhs_app_hub_migrations:';
 
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -69,12 +70,12 @@ async function runMigrations(dataSource: DataSource, kind: DatabaseKind): Promis
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
-    const [{ locked }] = await runner.query('SELECT GET_LOCK(?, 120) AS locked', [MIGRATION_LOCK]);
+    const [{ locked }] = await runner.query('SELECT GET_LOCK(CONCAT(?, DATABASE()), 120) AS locked', [MIGRATION_LOCK]);
     if (Number(locked) !== 1) throw new Error('Timed out waiting for another instance to finish migrating');
     try {
       await dataSource.runMigrations({ transaction: 'each' });
     } finally {
-      await runner.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
+      await runner.query('SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))', [MIGRATION_LOCK]);
     }
   } finally {
     await runner.release();

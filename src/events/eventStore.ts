@@ -21,4 +21,10 @@ export class EventStore {
     const rows = await query.getMany();
     return rows.filter((event) => matchesFilter(event, filter));
   }
+
+  /** The newest stored event's id ('0' when there is none), for a subscriber to resume from. */
+  async latestId(): Promise<string> {
+    const [row] = await this.db.dataSource.query('SELECT MAX(id) AS id FROM hub_events');
+    return row?.id == null ? '0' : String(row.id);
+  }
 }

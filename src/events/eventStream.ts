@@ -1,9 +1,10 @@
 /**
  * One subscriber's stream of events: first the stored events after `after` (catch-up),
  * then live ones from the bus, with nothing lost or repeated at the seam. The bus listener
- * is attached before the catch-up query, live events that arrive meanwhile are held, and
- * any the catch-up already returned are dropped. A subscriber that falls more than
- * `maxQueued` events behind is cut off rather than slowing anyone else.
+ * is attached before the catch-up starts; live events that arrive meanwhile are held, and
+ * any the catch-up returned are dropped. The catch-up is read a page at a time as the
+ * subscriber asks for more, so a long absence never floods its buffer. A subscriber that
+ * falls more than `maxQueued` live events behind is cut off rather than slowing anyone else.
  */
 import type { HubEvent, HubEventKind } from '../../entities/HubEvent';
 import type { EventBus } from './eventBus';
@@ -20,51 +21,30 @@ export interface EventStreamOptions {
   onOverflow?: () => void;
 }
 
-const CATCH_UP_PAGE = 500;
-/** Replayed ids kept to drop their late live copies. */
+const CATCH_UP_PAGE = 200;
+/** Replayed ids kept to drop their late live copies (e.g. still on their way through Redis). */
 const MAX_REMEMBERED = 10_000;
 
 export function eventStream(options: EventStreamOptions): AsyncIterableIterator<HubEvent> {
   const maxQueued = options.maxQueued ?? 1000;
   const queue: HubEvent[] = [];
+  const held: HubEvent[] = [];
+  const replayed = new Set<string>();
+  let cursor = options.after;
   let waiting: ((result: IteratorResult<HubEvent>) => void) | null = null;
   let done = false;
-  let catchingUp = options.after !== null;
-  const heldDuringCatchUp: HubEvent[] = [];
-  const replayed = new Set<string>();
+
   const remember = (id: string) => {
     replayed.add(id);
     if (replayed.size > MAX_REMEMBERED) replayed.delete(replayed.values().next().value as string);
   };
-
-  const deliver = (event: HubEvent) => {
-    if (done) return;
-    if (waiting) {
-      const resolve = waiting;
-      waiting = null;
-      resolve({ value: event, done: false });
-      return;
-    }
-    queue.push(event);
-    if (queue.length > maxQueued) {
-      finish();
-      options.onOverflow?.();
-    }
-  };
-
-  const unsubscribe = options.bus.subscribe((event) => {
-    if (event.kind !== options.kind || !matchesFilter(event, options.filter)) return;
-    if (catchingUp) heldDuringCatchUp.push(event);
-    // A replayed event's own live publication may still be on its way (e.g. through Redis).
-    else if (!replayed.has(String(event.id))) deliver(event);
-  });
 
   function finish(): void {
     if (done) return;
     done = true;
     unsubscribe();
     queue.length = 0;
-    heldDuringCatchUp.length = 0;
+    held.length = 0;
     if (waiting) {
       const resolve = waiting;
       waiting = null;
@@ -72,28 +52,53 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
     }
   }
 
-  const catchUp = (async () => {
-    if (options.after === null) return;
-    try {
-      let cursor = options.after;
-      for (;;) {
-        const page = await options.store.after(options.kind, cursor, options.filter, CATCH_UP_PAGE);
-        for (const event of page) {
-          remember(String(event.id));
-          deliver(event);
-        }
-        if (page.length < CATCH_UP_PAGE || done) break;
-        cursor = String(page[page.length - 1].id);
-      }
-    } finally {
-      catchingUp = false;
-      for (const event of heldDuringCatchUp.splice(0)) if (!replayed.has(String(event.id))) deliver(event);
+  function overflowed(buffer: HubEvent[]): boolean {
+    if (buffer.length <= maxQueued) return false;
+    finish();
+    options.onOverflow?.();
+    return true;
+  }
+
+  function deliver(event: HubEvent): void {
+    if (done || replayed.has(String(event.id))) return;
+    if (waiting) {
+      const resolve = waiting;
+      waiting = null;
+      resolve({ value: event, done: false });
+      return;
     }
-  })();
+    queue.push(event);
+    overflowed(queue);
+  }
+
+  const unsubscribe = options.bus.subscribe((event) => {
+    if (done || event.kind !== options.kind || !matchesFilter(event, options.filter)) return;
+    if (cursor !== null) {
+      held.push(event);
+      overflowed(held);
+    } else {
+      deliver(event);
+    }
+  });
+
+  /** Reads the next page of stored events; when the store is exhausted, switches to live. */
+  async function catchUpPage(): Promise<void> {
+    const page = await options.store.after(options.kind, cursor as string, options.filter, CATCH_UP_PAGE);
+    for (const event of page) {
+      remember(String(event.id));
+      queue.push(event);
+    }
+    if (page.length < CATCH_UP_PAGE) {
+      cursor = null;
+      for (const event of held.splice(0)) deliver(event);
+    } else {
+      cursor = String(page[page.length - 1].id);
+    }
+  }
 
   return {
     async next(): Promise<IteratorResult<HubEvent>> {
-      await catchUp.catch(() => undefined);
+      while (!done && queue.length === 0 && cursor !== null) await catchUpPage();
       if (queue.length > 0) return { value: queue.shift() as HubEvent, done: false };
       if (done) return { value: undefined, done: true };
       return new Promise((resolve) => {

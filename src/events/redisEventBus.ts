@@ -28,7 +28,8 @@ export class RedisEventBus implements EventBus {
 
   constructor(url: string, private readonly logger?: HubLogger) {
     this.emitter.setMaxListeners(0);
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
+    // No offline queue: while Redis is unreachable a publish fails at once instead of holding up the request.
+    this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel: string, text: string) => {
       try {
@@ -38,19 +39,29 @@ export class RedisEventBus implements EventBus {
       }
     });
     for (const client of [this.publisher, this.subscriber]) client.on('error', (error) => this.logger?.error({ err: error }, 'Redis connection error'));
-    this.ready = this.subscriber.subscribe(EVENTS_CHANNEL);
+    this.ready = Promise.all([this.subscriber.subscribe(EVENTS_CHANNEL), new Promise((resolve) => this.publisher.once('ready', resolve))]);
   }
 
-  /** Resolves once this instance is subscribed, so it misses nothing published afterwards. */
-  async whenReady(): Promise<void> {
-    await this.ready;
+  /** Resolves once this instance is subscribed and can publish (or after `timeoutMs`, when Redis is down). */
+  async whenReady(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger?.error({ timeoutMs }, 'Redis not reachable yet: live events wait for it; stored events remain for catch-up');
+        resolve();
+      }, timeoutMs);
+    });
+    await Promise.race([this.ready, timeout]);
+    clearTimeout(timer);
   }
 
   async publish(events: HubEvent[]): Promise<void> {
     if (events.length === 0) return;
     const pipeline = this.publisher.pipeline();
     for (const event of events) pipeline.publish(EVENTS_CHANNEL, toWire(event));
-    await pipeline.exec();
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
   }
 
   subscribe(listener: EventListener): () => void {

@@ -9,6 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticate, type Principal } from '../auth/apiKeys';
 import { createContext } from '../graphql/context';
+import { createErrorFormatter } from '../graphql/errorFormatting';
 import type { Hub } from '../hub';
 import { isHubError } from '../shared/errors';
 import type { HubLogger } from '../shared/logger';
@@ -24,6 +25,8 @@ function bearerFrom(params: Record<string, unknown> | undefined): string | null 
 }
 
 export function startSubscriptionServer(hub: Hub, httpServer: Server, schema: GraphQLSchema, logger: HubLogger) {
+  // Errors over the socket carry the same contract codes as over HTTP.
+  const formatError = createErrorFormatter({ production: hub.config.production, logger });
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
@@ -55,8 +58,11 @@ export function startSubscriptionServer(hub: Hub, httpServer: Server, schema: Gr
         return undefined;
       },
       context: (ctx) => ({ ...createContext(hub, ctx.extra.principal as Principal), socket: ctx.extra.socket }),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined),
       onError: (_ctx, _id, _payload, errors) => {
-        logger.warn({ errorCodes: errors.map((e) => e.extensions?.code ?? 'UNKNOWN') }, 'subscription refused');
+        const formatted = errors.map((e) => formatError(e.toJSON(), e));
+        logger.warn({ errorCodes: formatted.map((e) => e.extensions?.code ?? 'UNKNOWN') }, 'subscription refused');
+        return formatted;
       },
     },
     wsServer,

@@ -1,0 +1,632 @@
+/**
+ * Live messaging dashboard. Plain ES module, no build step, no innerHTML (the page runs
+ * under a strict CSP with Trusted Types).
+ *
+ * - The API key is asked for once, kept in sessionStorage, and sent only in the graphql-ws
+ *   connection_init payload and the Authorization header of the metrics query.
+ * - deliveryEvents and fallbackEvents stream live. If the socket drops, the page reconnects
+ *   with backoff and resubscribes with `after` = the last event id it received of that kind,
+ *   so the hub replays what was missed; events are also de-duplicated by id.
+ * - Counters, breakdowns and the per-minute chart count events received since the page
+ *   opened; the "Last hour" panel shows the hub's hourly figures from deliveryMetrics.
+ */
+import { createClient } from '/dashboard?asset=graphql-ws/client.js';
+
+const KEY_STORAGE = 'nhs-hub-dashboard.api-key';
+const FEED_LIMIT = 200;
+const CHART_MINUTES = 60;
+const MINUTE = 60_000;
+const MAX_BACKOFF_MS = 30_000;
+const STABLE_AFTER_MS = 10_000;
+const PONG_TIMEOUT_MS = 10_000;
+const METRICS_EVERY_MS = 60_000;
+const SEEN_LIMIT = 20_000;
+const TIME_ZONE = 'Europe/London';
+
+const DELIVERY_SUBSCRIPTION = `subscription DashboardDeliveryEvents($after: ID) {
+  deliveryEvents(after: $after) { id type messageId channel category organisationOdsCode occurredAt }
+}`;
+const FALLBACK_SUBSCRIPTION = `subscription DashboardFallbackEvents($after: ID) {
+  fallbackEvents(after: $after) { id messageId fromChannel toChannel reason category organisationOdsCode occurredAt }
+}`;
+const LAST_HOUR_QUERY = `query DashboardLastHour($filter: MetricsFilter!) {
+  deliveryMetrics(filter: $filter, groupBy: [HOUR]) { bucketStart messages delivered read failed fallbacks }
+  latestEventId
+}`;
+
+const STATUSES = ['QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED', 'CANCELLED'];
+const CHANNELS = ['NHS_APP', 'SMS', 'EMAIL', 'LETTER'];
+const CATEGORIES = ['NHS_APP_MESSAGING', 'IM1_PFS', 'ONLINE_CONSULTATION', 'PHR'];
+const CHANNEL_COLUMNS = ['SENT', 'DELIVERED', 'READ', 'FAILED', 'FALLBACK_IN'];
+const CATEGORY_COLUMNS = ['QUEUED', 'DELIVERED', 'READ', 'FAILED', 'FALLBACK'];
+const SERIES = [
+  { key: 'delivered', label: 'Delivered' },
+  { key: 'read', label: 'Read' },
+  { key: 'failed', label: 'Failed' },
+  { key: 'fallback', label: 'Fallbacks' },
+];
+
+const CHANNEL_NAMES = { NHS_APP: 'NHS App', SMS: 'SMS', EMAIL: 'Email', LETTER: 'Letter' };
+const CATEGORY_NAMES = {
+  NHS_APP_MESSAGING: 'NHS App messaging',
+  IM1_PFS: 'GP surgery (IM1)',
+  ONLINE_CONSULTATION: 'Online consultation',
+  PHR: 'Health record (PHR)',
+};
+const STATUS_NAMES = { QUEUED: 'Queued', SENT: 'Sent', DELIVERED: 'Delivered', READ: 'Read', FAILED: 'Failed', CANCELLED: 'Cancelled' };
+const REASON_NAMES = {
+  CHANNEL_OPTED_OUT: 'opted out of channel',
+  DELIVERY_TIMEOUT: 'delivery timed out',
+  INVALID_CONTACT_DETAILS: 'invalid contact details',
+  NOT_NHS_APP_USER: 'not an NHS App user',
+  NO_CONTACT_DETAILS: 'no contact details',
+  PROVIDER_ERROR: 'provider error',
+  PROVIDER_REJECTED: 'provider rejected',
+  RECIPIENT_INELIGIBLE: 'recipient ineligible',
+  TIME_CRITICAL: 'time critical',
+  UNNOTIFIED: 'not notified',
+  UNREAD_TIMEOUT: 'unread in time',
+};
+
+const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: TIME_ZONE });
+const minuteFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: TIME_ZONE });
+const numberFormat = new Intl.NumberFormat('en-GB');
+
+const $ = (id) => document.getElementById(id);
+const channelName = (channel) => (channel ? CHANNEL_NAMES[channel] ?? channel : '—');
+const categoryName = (category) => CATEGORY_NAMES[category] ?? category;
+const reasonName = (reason) => REASON_NAMES[reason] ?? String(reason).toLowerCase().replace(/_/g, ' ');
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === 'className') node.className = value;
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) if (value !== null && value !== undefined) node.setAttribute(name, String(value));
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+/* ------------------------------------------------------------------ key */
+
+function storedKey() {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+function storeKey(key) {
+  sessionStorage.setItem(KEY_STORAGE, key);
+}
+
+function clearKey() {
+  try {
+    sessionStorage.removeItem(KEY_STORAGE);
+  } catch {
+    /* storage unavailable: nothing kept */
+  }
+}
+
+/* ---------------------------------------------------------------- state */
+
+function emptyState() {
+  return {
+    openedAt: null,
+    statuses: Object.fromEntries([...STATUSES, 'FALLBACK'].map((s) => [s, 0])),
+    byChannel: new Map(),
+    byCategory: new Map(),
+    /** minute start (ms) → { delivered, read, failed, fallback } */
+    minutes: new Map(),
+    seen: new Set(),
+    lastId: { DELIVERY: null, FALLBACK: null },
+    lowestId: null,
+    /** The newest stored event when the page loaded: where to resume if the socket drops before any event arrives. */
+    startAfter: null,
+    feedCount: 0,
+  };
+}
+
+let state = emptyState();
+let connection = null;
+let reconnectTimer = null;
+let stableTimer = null;
+let pongTimer = null;
+let metricsTimer = null;
+let attempt = 0;
+let reconnects = 0;
+let renderQueued = false;
+
+function bigger(a, b) {
+  if (a === null) return b;
+  return BigInt(b) > BigInt(a) ? b : a;
+}
+
+function smaller(a, b) {
+  if (a === null) return b;
+  return BigInt(b) < BigInt(a) ? b : a;
+}
+
+/**
+ * Where a resubscription starts: after the last event of this kind; or, if none of this kind
+ * has arrived yet, just before the first event of any kind this page saw (ids are shared
+ * across kinds and increase). With nothing received at all there is nothing to resume from.
+ */
+function resumeAfter(kind) {
+  if (state.lastId[kind] !== null) return state.lastId[kind];
+  if (state.lowestId !== null) return String(BigInt(state.lowestId) - 1n);
+  return state.startAfter;
+}
+
+function bump(map, key, column) {
+  const row = map.get(key) ?? {};
+  row[column] = (row[column] ?? 0) + 1;
+  map.set(key, row);
+}
+
+function countMinute(occurredAt, series) {
+  const now = Date.now();
+  const at = Math.min(new Date(occurredAt).getTime(), now);
+  if (!Number.isFinite(at) || at < now - CHART_MINUTES * MINUTE) return;
+  const minute = Math.floor(at / MINUTE) * MINUTE;
+  const bucket = state.minutes.get(minute) ?? { delivered: 0, read: 0, failed: 0, fallback: 0 };
+  bucket[series] += 1;
+  state.minutes.set(minute, bucket);
+}
+
+function receive(kind, event) {
+  if (!event || event.id === undefined || event.id === null) return;
+  const id = String(event.id);
+  const seenKey = `${kind}:${id}`;
+  if (state.seen.has(seenKey)) return;
+  state.seen.add(seenKey);
+  if (state.seen.size > SEEN_LIMIT) state.seen.delete(state.seen.values().next().value);
+  state.lastId[kind] = bigger(state.lastId[kind], id);
+  state.lowestId = smaller(state.lowestId, id);
+
+  if (kind === 'DELIVERY') {
+    state.statuses[event.type] = (state.statuses[event.type] ?? 0) + 1;
+    if (event.channel && CHANNEL_COLUMNS.includes(event.type)) bump(state.byChannel, event.channel, event.type);
+    if (CATEGORY_COLUMNS.includes(event.type)) bump(state.byCategory, event.category, event.type);
+    if (event.type === 'DELIVERED') countMinute(event.occurredAt, 'delivered');
+    else if (event.type === 'READ') countMinute(event.occurredAt, 'read');
+    else if (event.type === 'FAILED') countMinute(event.occurredAt, 'failed');
+  } else {
+    state.statuses.FALLBACK += 1;
+    bump(state.byChannel, event.toChannel, 'FALLBACK_IN');
+    bump(state.byCategory, event.category, 'FALLBACK');
+    countMinute(event.occurredAt, 'fallback');
+  }
+  addFeedRow(kind, id, event);
+  scheduleRender();
+}
+
+/* ----------------------------------------------------------------- feed */
+
+function addFeedRow(kind, id, event) {
+  const body = $('feed').tBodies[0];
+  const occurred = new Date(event.occurredAt);
+  const what =
+    kind === 'DELIVERY'
+      ? el('span', { className: `event event--${event.type}` }, STATUS_NAMES[event.type] ?? event.type)
+      : el(
+          'span',
+          { className: 'event event--FALLBACK' },
+          'Fallback ',
+          el('span', { className: 'event__route' }, `${channelName(event.fromChannel)} → ${channelName(event.toChannel)}`),
+          el('span', { className: 'event__reason' }, `(${reasonName(event.reason)})`),
+        );
+  const channel = kind === 'DELIVERY' ? channelName(event.channel) : channelName(event.toChannel);
+  const row = el(
+    'tr',
+    { 'data-event': `${kind}:${id}`, 'data-message-id': event.messageId, 'data-kind': kind },
+    el('td', {}, el('time', { datetime: occurred.toISOString() }, timeFormat.format(occurred))),
+    el('td', {}, what),
+    el('td', {}, channel),
+    el('td', {}, categoryName(event.category)),
+    el('td', {}, event.organisationOdsCode),
+    el('td', {}, el('code', { title: event.messageId }, shortId(event.messageId))),
+  );
+  body.insertBefore(row, body.firstChild);
+  while (body.rows.length > FEED_LIMIT) body.deleteRow(body.rows.length - 1);
+  $('feed-empty').hidden = true;
+}
+
+function shortId(id) {
+  const text = String(id);
+  return text.length > 13 ? `${text.slice(0, 8)}…` : text;
+}
+
+/* --------------------------------------------------------------- render */
+
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    renderCounters();
+    renderTables();
+    renderChart();
+  });
+}
+
+function setNumber(node, value) {
+  const text = numberFormat.format(value);
+  node.textContent = text;
+  node.toggleAttribute('data-zero', value === 0);
+  node.toggleAttribute('data-long', text.length > 4);
+}
+
+function renderCounters() {
+  for (const node of document.querySelectorAll('[data-count]')) setNumber(node, state.statuses[node.dataset.count] ?? 0);
+}
+
+function renderTable(table, keys, map, columns, name) {
+  const body = table.tBodies[0];
+  const all = [...keys, ...[...map.keys()].filter((k) => !keys.includes(k))];
+  const rows = all.map((key) => {
+    const counts = map.get(key) ?? {};
+    const cells = columns.map((column) => {
+      const cell = el('td', { 'data-column': column });
+      setNumber(cell, counts[column] ?? 0);
+      return cell;
+    });
+    return el('tr', { 'data-key': key }, el('th', { scope: 'row' }, name(key)), ...cells);
+  });
+  body.replaceChildren(...rows);
+}
+
+function renderTables() {
+  renderTable($('by-channel'), CHANNELS, state.byChannel, CHANNEL_COLUMNS, channelName);
+  renderTable($('by-category'), CATEGORIES, state.byCategory, CATEGORY_COLUMNS, categoryName);
+}
+
+function niceStep(max) {
+  const raw = Math.max(1, max / 4);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const fraction = raw / power;
+  const nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
+  return Math.max(1, nice * power);
+}
+
+/** Stacked bars per minute, drawn at the container's own pixel size so text stays crisp. */
+function renderChart() {
+  const container = $('chart');
+  const width = Math.max(320, Math.round(container.clientWidth || 800));
+  const height = Math.max(180, Math.round(container.clientHeight || 260));
+  const left = 40;
+  const right = 12;
+  const top = 10;
+  const bottom = 28;
+  const plotWidth = width - left - right;
+  const plotHeight = height - top - bottom;
+  const nowMinute = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const firstMinute = nowMinute - (CHART_MINUTES - 1) * MINUTE;
+  for (const minute of state.minutes.keys()) if (minute < firstMinute) state.minutes.delete(minute);
+
+  const buckets = [];
+  for (let i = 0; i < CHART_MINUTES; i += 1) buckets.push(state.minutes.get(firstMinute + i * MINUTE) ?? { delivered: 0, read: 0, failed: 0, fallback: 0 });
+  const totals = Object.fromEntries(SERIES.map(({ key }) => [key, buckets.reduce((sum, b) => sum + b[key], 0)]));
+  const stackHeights = buckets.map((b) => SERIES.reduce((sum, { key }) => sum + b[key], 0));
+  const peak = Math.max(0, ...stackHeights);
+  const step = niceStep(peak);
+  const yMax = Math.max(step * 4, Math.ceil(peak / step) * step);
+  const slot = plotWidth / CHART_MINUTES;
+  const barWidth = Math.max(2, slot * 0.74);
+  const x = (i) => left + i * slot + (slot - barWidth) / 2;
+  const y = (value) => top + plotHeight - (value / yMax) * plotHeight;
+
+  const grid = svg('g', { class: 'grid' });
+  const axis = svg('g', { class: 'axis' });
+  for (let value = 0; value <= yMax; value += step) {
+    grid.append(svg('line', { x1: left, x2: width - right, y1: y(value), y2: y(value) }));
+    axis.append(svg('text', { x: left - 8, y: y(value), dy: '0.35em', 'text-anchor': 'end' }, numberFormat.format(value)));
+  }
+  for (let i = 0; i < CHART_MINUTES; i += 1) {
+    const minute = new Date(firstMinute + i * MINUTE);
+    if (minute.getUTCMinutes() % 10 !== 0) continue;
+    const centre = left + (i + 0.5) * slot;
+    const anchor = centre + 24 > width ? 'end' : 'middle';
+    grid.append(svg('line', { class: 'tick', x1: centre, x2: centre, y1: top + plotHeight, y2: top + plotHeight + 5 }));
+    axis.append(svg('text', { x: anchor === 'end' ? width - 2 : centre, y: height - 6, 'text-anchor': anchor }, minuteFormat.format(minute)));
+  }
+
+  const bars = svg('g', { class: 'bars' });
+  buckets.forEach((bucket, i) => {
+    let base = 0;
+    for (const { key } of SERIES) {
+      if (!bucket[key]) continue;
+      const y0 = y(base);
+      const y1 = y(base + bucket[key]);
+      bars.append(svg('rect', { class: `bar bar--${key}`, x: x(i).toFixed(1), y: y1.toFixed(1), width: barWidth.toFixed(1), height: Math.max(1, y0 - y1).toFixed(1) }));
+      base += bucket[key];
+    }
+  });
+  const baseline = svg('line', { class: 'baseline', x1: left, x2: width - right, y1: y(0), y2: y(0) });
+
+  const summary = `Over the last 60 minutes, from events received since the page opened: ${SERIES.map(({ key, label }) => `${label.toLowerCase()} ${totals[key]}`).join(', ')}.`;
+  const chart = svg(
+    'svg',
+    { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'chart-svg-title chart-svg-desc' },
+    svg('title', { id: 'chart-svg-title' }, 'Delivered, read, failed and fallback events per minute'),
+    svg('desc', { id: 'chart-svg-desc' }, summary),
+    grid,
+    bars,
+    baseline,
+    axis,
+  );
+  for (const { key } of SERIES) chart.dataset[key] = String(totals[key]);
+  container.replaceChildren(chart);
+}
+
+function renderClock() {
+  $('clock').textContent = minuteFormat.format(new Date());
+}
+
+/* ----------------------------------------------------------- connection */
+
+function setConnection(stateName, text) {
+  const node = $('connection');
+  node.dataset.state = stateName;
+  node.dataset.reconnects = String(reconnects);
+  $('connection-text').textContent = text;
+}
+
+function wsUrl() {
+  const url = new URL('/graphql', window.location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = '';
+  url.hash = '';
+  return url.href;
+}
+
+function isCloseEvent(value) {
+  return value !== null && typeof value === 'object' && typeof value.code === 'number' && 'reason' in value;
+}
+
+/** GraphQL errors with one of these codes mean the key cannot be used: ask for another. */
+function authProblem(errors) {
+  if (!Array.isArray(errors)) return null;
+  const codes = errors.map((e) => e?.extensions?.code);
+  if (codes.includes('UNAUTHENTICATED')) return 'That API key was not accepted. It may be mistyped or revoked.';
+  // FORBIDDEN as over HTTP; type-graphql's own refusal says UNAUTHORIZED.
+  if (codes.includes('FORBIDDEN') || codes.includes('UNAUTHORIZED')) return 'That API key cannot watch events: use a DASHBOARD or ADMIN key.';
+  return null;
+}
+
+function connect() {
+  const key = storedKey();
+  if (!key) return showKeyForm();
+  clearTimeout(reconnectTimer);
+  reconnectTimer = null;
+  setConnection(reconnects === 0 && attempt === 0 ? 'connecting' : 'reconnecting', attempt === 0 ? 'Connecting…' : `Reconnecting (attempt ${attempt})…`);
+
+  const current = createClient({
+    url: wsUrl(),
+    connectionParams: { authorization: key },
+    lazy: false,
+    retryAttempts: 0,
+    keepAlive: 15_000,
+    connectionAckWaitTimeout: 10_000,
+    onNonLazyError: () => {},
+    on: {
+      connected: () => {
+        if (connection !== current) return;
+        if (attempt > 0) {
+          reconnects += 1;
+          // The hourly figures may have moved on while the socket was down.
+          void refreshLastHour();
+        }
+        setConnection('live', reconnects ? `Live · reconnected ${reconnects}×` : 'Live');
+        clearTimeout(stableTimer);
+        stableTimer = setTimeout(() => {
+          attempt = 0;
+        }, STABLE_AFTER_MS);
+      },
+      ping: (received) => {
+        if (received || connection !== current) return;
+        clearTimeout(pongTimer);
+        pongTimer = setTimeout(() => current.terminate(), PONG_TIMEOUT_MS);
+      },
+      pong: (received) => {
+        if (received) clearTimeout(pongTimer);
+      },
+      closed: (event) => lost(current, event),
+    },
+  });
+  connection = current;
+  subscribe(current, 'DELIVERY', DELIVERY_SUBSCRIPTION, 'deliveryEvents');
+  subscribe(current, 'FALLBACK', FALLBACK_SUBSCRIPTION, 'fallbackEvents');
+}
+
+function subscribe(client, kind, query, field) {
+  client.subscribe(
+    { query, variables: { after: resumeAfter(kind) } },
+    {
+      next: (result) => {
+        if (connection !== client) return;
+        if (result.errors?.length) return failed(client, result.errors);
+        receive(kind, result.data?.[field]);
+      },
+      error: (error) => failed(client, error),
+      // The hub never ends these streams on its own; an end means the socket went.
+      complete: () => lost(client, null),
+    },
+  );
+}
+
+function failed(client, errorOrEvent) {
+  if (connection !== client) return;
+  const problem = authProblem(errorOrEvent);
+  if (problem) return signOut(problem);
+  lost(client, isCloseEvent(errorOrEvent) ? errorOrEvent : null);
+}
+
+/** The socket closed or a subscription ended: reconnect later, unless the key was refused. */
+function lost(client, event) {
+  if (connection !== client) return;
+  connection = null;
+  clearTimeout(stableTimer);
+  clearTimeout(pongTimer);
+  void client.dispose();
+  if (event && (event.code === 4401 || event.code === 4403)) {
+    return signOut('That API key was not accepted. It may be mistyped, revoked, or not a DASHBOARD or ADMIN key.');
+  }
+  const delay = Math.round(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt) * (0.5 + Math.random() * 0.5));
+  attempt += 1;
+  setConnection('reconnecting', `Connection lost · reconnecting in ${Math.max(1, Math.round(delay / 1000))} s`);
+  reconnectTimer = setTimeout(connect, delay);
+}
+
+function disconnect() {
+  clearTimeout(reconnectTimer);
+  clearTimeout(stableTimer);
+  clearTimeout(pongTimer);
+  clearInterval(metricsTimer);
+  reconnectTimer = null;
+  metricsTimer = null;
+  const current = connection;
+  connection = null;
+  if (current) void current.dispose();
+}
+
+/* ------------------------------------------------------ last-hour figures */
+
+async function refreshLastHour() {
+  const key = storedKey();
+  if (!key) return;
+  const now = Date.now();
+  const from = new Date(now - 60 * MINUTE);
+  const to = new Date(now + MINUTE);
+  const status = $('hour-status');
+  try {
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: LAST_HOUR_QUERY, variables: { filter: { from: from.toISOString(), to: to.toISOString() } } }),
+      cache: 'no-store',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    });
+    if (storedKey() !== key) return;
+    if (response.status === 401) return signOut('That API key was not accepted. It may be mistyped or revoked.');
+    const result = await response.json().catch(() => ({}));
+    const problem = authProblem(result.errors);
+    if (problem) return signOut(problem.replace('watch events', 'read delivery figures'));
+    if (!response.ok || result.errors?.length || !Array.isArray(result.data?.deliveryMetrics)) {
+      status.textContent = `Could not load the hourly figures (${result.errors?.[0]?.message ?? `HTTP ${response.status}`}); trying again in a minute.`;
+      return;
+    }
+    if (state.startAfter === null && result.data.latestEventId != null) state.startAfter = String(result.data.latestEventId);
+    const rows = result.data.deliveryMetrics;
+    const sum = (field) => rows.reduce((total, row) => total + (Number(row[field]) || 0), 0);
+    for (const node of document.querySelectorAll('[data-hour]')) setNumber(node, sum(node.dataset.hour));
+    const messages = sum('messages');
+    $('hour-delivery-rate').textContent = messages ? `${Math.round((sum('delivered') / messages) * 100)}%` : '–';
+    const since = new Date(Math.floor(from.getTime() / (60 * MINUTE)) * 60 * MINUTE);
+    $('hour-note').textContent = `Messages created since ${minuteFormat.format(since)}, from the hub’s hourly figures`;
+    status.textContent = `Updated ${minuteFormat.format(new Date())}`;
+  } catch {
+    status.textContent = 'Could not reach the hub for the hourly figures; trying again in a minute.';
+  }
+}
+
+/* ------------------------------------------------------------ page flow */
+
+function resetBoard() {
+  state = emptyState();
+  $('feed').tBodies[0].replaceChildren();
+  $('feed-empty').hidden = false;
+  for (const node of document.querySelectorAll('[data-hour]')) node.textContent = '–';
+  $('hour-delivery-rate').textContent = '–';
+  $('hour-status').textContent = '';
+  renderCounters();
+  renderTables();
+  renderChart();
+}
+
+function showKeyForm(message) {
+  $('board').hidden = true;
+  $('forget-key').hidden = true;
+  $('key-panel').hidden = false;
+  const error = $('key-error');
+  error.hidden = !message;
+  error.textContent = message ?? '';
+  setConnection('signed-out', 'Not connected');
+  const input = $('api-key');
+  input.value = '';
+  input.setAttribute('aria-invalid', message ? 'true' : 'false');
+  input.focus();
+}
+
+function signOut(message) {
+  disconnect();
+  clearKey();
+  attempt = 0;
+  reconnects = 0;
+  resetBoard();
+  showKeyForm(message);
+}
+
+function start() {
+  $('key-panel').hidden = true;
+  $('board').hidden = false;
+  $('forget-key').hidden = false;
+  state.openedAt = new Date();
+  const opened = $('opened-at');
+  opened.dateTime = state.openedAt.toISOString();
+  opened.textContent = minuteFormat.format(state.openedAt);
+  renderCounters();
+  renderTables();
+  renderChart();
+  connect();
+  void refreshLastHour();
+  metricsTimer = setInterval(() => void refreshLastHour(), METRICS_EVERY_MS);
+}
+
+function init() {
+  $('feed-limit').textContent = String(FEED_LIMIT);
+  if ('ResizeObserver' in window) new ResizeObserver(() => scheduleRender()).observe($('chart'));
+  renderClock();
+  setInterval(() => {
+    renderClock();
+    if (!$('board').hidden) renderChart();
+  }, 15_000);
+
+  $('key-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = $('api-key');
+    const key = input.value.trim().replace(/^Bearer\s+/i, '');
+    input.value = '';
+    if (!key) {
+      showKeyForm('Enter an API key.');
+      return;
+    }
+    storeKey(key);
+    start();
+  });
+
+  $('forget-key').addEventListener('click', () => signOut(null));
+
+  window.addEventListener('online', () => {
+    if (reconnectTimer) {
+      attempt = 0;
+      connect();
+    }
+  });
+
+  if (storedKey()) start();
+  else showKeyForm();
+}
+
+init();
