@@ -14,6 +14,7 @@ import type { GraphQLSchema } from 'graphql';
 import { authenticate, type Principal } from './auth/apiKeys';
 import { auditPlugin } from './graphql/auditPlugin';
 import { requestLogPlugin } from './graphql/requestLogPlugin';
+import { refuseSubscriptionsOverHttp } from './graphql/subscriptionsOverHttpPlugin';
 import { createContext, type HubContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/errorFormatting';
 import { QUERY_LIMITS, queryLimits } from './graphql/queryLimits';
@@ -66,6 +67,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       ...armor.plugins,
       auditPlugin(hub.stores.audit),
       requestLogPlugin(logger, hub.metrics),
+      refuseSubscriptionsOverHttp,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

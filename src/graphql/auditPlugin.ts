@@ -14,7 +14,8 @@ export function auditPlugin(store: AuditStore): ApolloServerPlugin<HubContext> {
             for (const selection of operation.selectionSet.selections) {
               if (selection.kind !== Kind.FIELD) continue;
               const key = selection.alias?.value ?? selection.name.value;
-              const error = errors.find((e) => e.path?.[0] === key);
+              // Errors without a path (refused variables) apply to the whole operation.
+              const error = errors.find((e) => e.path?.[0] === key) ?? errors.find((e) => !e.path);
               contextValue.audit.mutation(selection.name.value, error ? String(error.extensions?.code ?? 'ERROR') : 'OK');
             }
           }

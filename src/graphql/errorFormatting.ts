@@ -31,12 +31,13 @@ function contractCode(error: unknown): ErrorCode | null {
 export function createErrorFormatter(options: { production: boolean; logger: HubLogger }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const code = contractCode(error) ?? contractCode(original);
     const base = { locations: formatted.locations, path: formatted.path };
+    // graphql-armor tags its refusals BAD_USER_INPUT; they are the contract's QUERY_TOO_COMPLEX.
+    if (isQueryLimitError(formatted.message)) return { ...base, message: formatted.message, extensions: { code: 'QUERY_TOO_COMPLEX' } };
+    const code = contractCode(error) ?? contractCode(original);
     if (code && code !== 'INTERNAL_SERVER_ERROR') {
       return { ...base, message: formatted.message, extensions: { code } };
     }
-    if (isQueryLimitError(formatted.message)) return { ...base, message: formatted.message, extensions: { code: 'QUERY_TOO_COMPLEX' } };
     const apolloCode = formatted.extensions?.code;
     // type-graphql's @Authorized refusal
     if (apolloCode === 'UNAUTHORIZED') return { ...base, message: 'This API key is not allowed to do that', extensions: { code: 'FORBIDDEN' } };

@@ -27,5 +27,5 @@ export function queryLimits() {
 
 /** graphql-armor reports its refusals as "Syntax Error: … limit …" messages. */
 export function isQueryLimitError(message: string): boolean {
-  return /^Syntax Error: (Query depth limit|Aliases limit|Query Cost limit|Directives limit|Token limit)/i.test(message) || /Document contains more than \d+ tokens/.test(message);
+  return /^Syntax Error: (Query depth limit|Aliases limit|Query Cost limit|Directives limit|Token limit)/i.test(message) || /Document contains more th(?:an|at) \d+ tokens/.test(message);
 }

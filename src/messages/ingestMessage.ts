@@ -36,7 +36,9 @@ export interface IngestDeps {
   clock: Clock;
 }
 
-export const INGEST_BODY_LIMIT = 100_000;
+/** Characters, and the TEXT column's 65,535 bytes of UTF-8. */
+export const INGEST_BODY_LIMIT = 20_000;
+const INGEST_BODY_BYTES = 65_535;
 
 function validate(input: IngestInput, now: Date): void {
   if (input.category === MessagingCategory.NHS_APP_MESSAGING) {
@@ -47,7 +49,7 @@ function validate(input: IngestInput, now: Date): void {
     throw new HubError('BAD_USER_INPUT', `${descriptor.name} messages can only be ${descriptor.directions.join(' or ')}`);
   }
   if (input.body.trim() === '') throw new HubError('BAD_USER_INPUT', 'body must not be blank');
-  if (input.body.length > INGEST_BODY_LIMIT) throw new HubError('BAD_USER_INPUT', `body must be at most ${INGEST_BODY_LIMIT} characters`);
+  if (input.body.length > INGEST_BODY_LIMIT || Buffer.byteLength(input.body, 'utf8') > INGEST_BODY_BYTES) throw new HubError('BAD_USER_INPUT', `body must be at most ${INGEST_BODY_LIMIT} characters`);
   if ((input.subject?.length ?? 0) > 200) throw new HubError('BAD_USER_INPUT', 'subject must be at most 200 characters');
   const reference = input.sourceReference.trim();
   if (reference === '' || reference.length > 200) throw new HubError('BAD_USER_INPUT', 'sourceReference must be 1 to 200 characters');

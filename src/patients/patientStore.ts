@@ -5,8 +5,10 @@ import type { Database } from '../db/database';
 import { forUpdate } from '../db/rowLock';
 import { decodeCursor, encodeCursor, likeContains, likePrefix, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
+import { HubError } from '../shared/errors';
 
 const CURSOR_KIND = 'patient';
+export const MAX_SEARCH_LENGTH = 100;
 
 export function patientCursor(patient: Patient): string {
   return encodeCursor(CURSOR_KIND, [patient.familyName, patient.givenName, patient.nhsNumber]);
@@ -51,6 +53,7 @@ export class PatientStore {
   async search(options: { search?: string | null; size: number; after?: string | null }, scope: AccessScope): Promise<Page<Patient> & { totalCount: () => Promise<number> }> {
     const base = this.scoped(scope);
     const text = options.search?.trim() ?? '';
+    if (text.length > MAX_SEARCH_LENGTH) throw new HubError('BAD_USER_INPUT', `search must be at most ${MAX_SEARCH_LENGTH} characters`);
     if (/^[\d\s]+$/.test(text)) {
       base.andWhere("p.nhs_number LIKE :nhsPrefix ESCAPE '!'", { nhsPrefix: likePrefix(text.replace(/\s+/g, '')) });
     } else if (text !== '') {

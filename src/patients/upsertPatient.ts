@@ -75,7 +75,7 @@ export async function upsertPatient(
     email,
     postalAddress,
     nhsAppUser: input.nhsAppUser,
-    gpPracticeOdsCode: input.gpPracticeOdsCode ? normaliseOdsCode(input.gpPracticeOdsCode) : null,
+    gpPracticeOdsCode: input.gpPracticeOdsCode?.trim() ? normaliseOdsCode(input.gpPracticeOdsCode) : null,
   };
 
   return deps.db.transaction(async (manager) => {

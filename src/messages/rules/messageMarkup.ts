@@ -19,7 +19,7 @@ const DEEP_HEADING = /^ {0,3}(#{4,})(?:\s|$)/;
 const BLOCKQUOTE = /^ {0,3}>(?:\s|$)/;
 const HORIZONTAL_RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const TABLE_SEPARATOR = /^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$/;
-const IMAGE = /!\[[^\]\n]*\]\([^)\n]*\)/;
+const IMAGE = /!\[[^[\]\n]*\]\([^)\n]*\)/;
 const HTML_COMMENT = /<!--/;
 const HTML_TAG = /<\/?([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)\/?>/g;
 
@@ -93,7 +93,7 @@ export function findUnsupportedMarkup(body: string): string[] {
 // ---------------------------------------------------------------------------
 
 /** `[text](url)` or `[text](url "title")`, allowing one level of parentheses inside the URL. */
-const MARKDOWN_LINK = /(!?)\[([^\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
+const MARKDOWN_LINK = /(!?)\[([^[\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
 const AUTOLINK = /<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]+)>/g;
 const EMAIL_AUTOLINK = /<([^\s<>@:/]+@[^\s<>@]+\.[^\s<>@]+)>/g;
 const BARE_URL = /(?:\b[a-zA-Z][a-zA-Z0-9+.-]*:\/\/|(?<![\w@/.:-])www\.)[^\s<>]+/g;

@@ -11,7 +11,8 @@ export interface Readability {
   wordCount: number;
 }
 
-const URL_OR_ADDRESS = /(?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/|www\.)\S+|\S+@\S+\.\S+/g;
+// Anchored at the start of a word, so a long unbroken string is scanned once, not once per character.
+const URL_OR_ADDRESS = /(?<![A-Za-z0-9+.-])(?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/|www\.)\S+|(?<!\S)[^\s@]+@[^\s@]+\.\S+/g;
 const LIST_MARKER = /^(?:- |\d+\. )/gm;
 const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 const SENTENCE_END = /[.!?]+["'’”)]*(?=\s|$)/;
