@@ -4,6 +4,7 @@ import { AuditEvent } from './AuditEvent';
 import { ChannelPreferenceChange } from './ChannelPreferenceChange';
 import { DeliveryAttempt } from './DeliveryAttempt';
 import { DeliveryRollup } from './DeliveryRollup';
+import { DeliveryRollupDaily } from './DeliveryRollupDaily';
 import { HubState } from './HubState';
 import { HubEvent } from './HubEvent';
 import { Message } from './Message';
@@ -26,7 +27,8 @@ export const ENTITIES = [
   ApiKey,
   AuditEvent,
   DeliveryRollup,
+  DeliveryRollupDaily,
   HubState,
 ];
 
-export { ApiKey, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, DeliveryRollup, HubState, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };
+export { ApiKey, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, DeliveryRollup, DeliveryRollupDaily, HubState, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };

@@ -69,10 +69,13 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
+// exitCode, not exit(): a long listing written to a pipe must be flushed before the process ends.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (error) => {
     process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
+    process.exitCode = 1;
   },
 );

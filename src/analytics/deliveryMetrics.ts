@@ -1,7 +1,9 @@
 /**
- * Delivery metrics for analysts, read from the hourly rollups. Messages are counted in the
- * hour they were created, by the organisation that sent them, their category and the
- * channel that delivered them; DAY groups by Europe/London calendar day.
+ * Delivery metrics for analysts, read from the rollups. Messages are counted in the hour
+ * they were created, by the organisation that sent them, their category and the channel
+ * that delivered them; DAY groups by Europe/London calendar day. The London days wholly
+ * inside the range are read from the daily rollups (a twentieth of the rows), the hours
+ * at either end from the hourly ones; grouping by HOUR reads the hourly rollups only.
  *
  *   deliveryRate = delivered / messages     readRate = read / delivered
  *   fallbackRate = fallbacks / messages     percentiles from the delivery-time histogram
@@ -12,7 +14,7 @@ import type { Channel } from '../delivery/deliveryEnums';
 import { londonTime } from '../delivery/rules/quietHours';
 import { HubError } from '../shared/errors';
 import { percentile } from './deliveryTimeHistogram';
-import { HISTOGRAM_COLUMNS, HOUR_MS } from './rollupStore';
+import { HISTOGRAM_COLUMNS, HOUR_MS, wholeLondonDays } from './rollupStore';
 
 export enum MetricsDimension {
   ORGANISATION = 'ORGANISATION',
@@ -88,25 +90,53 @@ export interface MetricsSource {
   smsFragmentPricePence: number;
 }
 
-/** Rows of the aggregated rollups, one per group, ordered by the group columns. */
+const COUNTER_COLUMNS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
+
+/**
+ * Rows of the aggregated rollups, one per group, ordered by the group columns: one
+ * statement (the CSV export pages through it with LIMIT/OFFSET).
+ */
 export function metricsSql(db: Database, query: MetricsQuery, groupBy: MetricsDimension[]): { sql: string; params: unknown[] } {
   const dims = groupBy.map((d) => DIMENSION_COLUMN[d]);
-  const sums = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS].map((c) => `SUM(${c}) AS ${c}`);
-  const where = ['hour_start >= ?', 'hour_start < ?'];
-  const from = new Date(Math.floor(query.from.getTime() / HOUR_MS) * HOUR_MS);
+  const sums = COUNTER_COLUMNS.map((c) => `SUM(${c}) AS ${c}`);
   const asParam = (d: Date) => (db.kind === 'mysql' ? d : d.toISOString().replace('T', ' ').replace('Z', ''));
-  const params: unknown[] = [asParam(from), asParam(query.to)];
+  // The hours whose start lies in [from, to).
+  const from = new Date(Math.floor(query.from.getTime() / HOUR_MS) * HOUR_MS);
+  const to = new Date(Math.ceil(query.to.getTime() / HOUR_MS) * HOUR_MS);
+  const filters: string[] = [];
+  const filterParams: unknown[] = [];
   const inList = (column: string, values: string[] | null | undefined) => {
     if (!values?.length) return;
-    where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
+    filters.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    filterParams.push(...values);
   };
   inList('organisation_ods_code', query.organisationOdsCodes?.map((c) => c.trim().toUpperCase()));
   inList('category', query.categories);
   inList('delivered_channel', query.channels);
-  const select = [...dims, ...sums].join(', ');
-  const group = dims.length ? ` GROUP BY ${dims.join(', ')} ORDER BY ${dims.join(', ')}` : '';
-  return { sql: `SELECT ${select} FROM delivery_rollups WHERE ${where.join(' AND ')}${group}`, params };
+
+  const group = dims.length ? ` GROUP BY ${dims.join(', ')}` : '';
+  const order = dims.length ? ` ORDER BY ${dims.join(', ')}` : '';
+  const branch = (table: string, range: string[]) => `SELECT ${[...dims, ...sums].join(', ')} FROM ${table} WHERE ${[...range, ...filters].join(' AND ')}${group}`;
+
+  const days = groupBy.includes(MetricsDimension.HOUR) ? null : wholeLondonDays(from, to);
+  if (!days) {
+    return { sql: `${branch('delivery_rollups', ['hour_start >= ?', 'hour_start < ?'])}${order}`, params: [asParam(from), asParam(to), ...filterParams] };
+  }
+  // Whole days from the daily rollups, the hours before and after them from the hourly ones;
+  // each part is grouped first, so the outer query only adds up a few rows per group.
+  const parts: string[] = [branch('delivery_rollups_daily', ['london_day >= ?', 'london_day <= ?'])];
+  const params: unknown[] = [days.first, days.last, ...filterParams];
+  for (const [start, end] of [
+    [from, days.start],
+    [days.end, to],
+  ]) {
+    if (start.getTime() >= end.getTime()) continue;
+    parts.push(branch('delivery_rollups', ['hour_start >= ?', 'hour_start < ?']));
+    params.push(asParam(start), asParam(end), ...filterParams);
+  }
+  if (parts.length === 1) return { sql: `${parts[0]}${order}`, params };
+  const outer = [...dims, ...COUNTER_COLUMNS.map((c) => `SUM(${c}) AS ${c}`)].join(', ');
+  return { sql: `SELECT ${outer} FROM (${parts.join(' UNION ALL ')}) AS slices${group}${order}`, params };
 }
 
 export function toMetricsRow(raw: Record<string, unknown>, groupBy: MetricsDimension[], pricePence: number): MetricsRow {

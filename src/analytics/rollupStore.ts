@@ -1,14 +1,15 @@
 /**
- * Data access for the hourly delivery rollups: rebuild slices from the messages they
- * summarise, and aggregate them for deliveryMetrics. The rebuild recomputes a slice
- * whole, so running it twice, or for a slice that did not change, is harmless.
+ * Data access for the delivery rollups: rebuild hourly slices from the messages they
+ * summarise, and the daily rollups (per Europe/London day) of the days those hours fall in
+ * from the hourly rows, for deliveryMetrics. The rebuild recomputes a slice whole, so
+ * running it twice, or for a slice that did not change, is harmless.
  */
 import type { EntityManager } from 'typeorm';
 import { DeliveryRollup } from '../../entities/DeliveryRollup';
 import { HubState } from '../../entities/HubState';
 import type { Database } from '../db/database';
 import { Channel } from '../delivery/deliveryEnums';
-import { londonParts } from '../delivery/rules/quietHours';
+import { londonParts, londonTime } from '../delivery/rules/quietHours';
 import { MessageStatus } from '../messages/messageEnums';
 import { bucketOf, emptyHistogram, HISTOGRAM_BUCKETS } from './deliveryTimeHistogram';
 
@@ -23,6 +24,46 @@ export function londonDayOf(at: Date): string {
   const p = londonParts(at);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
+
+/** The instant a London calendar day (YYYY-MM-DD) starts. */
+export function londonDayStart(day: string): Date {
+  const [year, month, date] = day.split('-').map(Number);
+  return londonTime(year, month, date, 0, 0);
+}
+
+/** The calendar day `days` after `day` (YYYY-MM-DD). */
+export function addDays(day: string, days: number): string {
+  const [year, month, date] = day.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, date + days)).toISOString().slice(0, 10);
+}
+
+/** The London days wholly inside [from, to): the first and last day and the instants they span, or null when there is none. */
+export function wholeLondonDays(from: Date, to: Date): { first: string; last: string; start: Date; end: Date } | null {
+  const fromDay = londonDayOf(from);
+  const first = londonDayStart(fromDay).getTime() === from.getTime() ? fromDay : addDays(fromDay, 1);
+  const toDay = londonDayOf(new Date(to.getTime() - 1));
+  const last = londonDayStart(addDays(toDay, 1)).getTime() <= to.getTime() ? toDay : addDays(toDay, -1);
+  if (first > last) return null;
+  return { first, last, start: londonDayStart(first), end: londonDayStart(addDays(last, 1)) };
+}
+
+/** The London days that [from, to) touches, in order. */
+function londonDaysTouched(from: Date, to: Date): string[] {
+  const days: string[] = [];
+  const last = londonDayOf(new Date(to.getTime() - 1));
+  for (let day = londonDayOf(from); day <= last; day = addDays(day, 1)) days.push(day);
+  return days;
+}
+
+/**
+ * Present in hub_state while the daily rollups are known to equal the sums of the hourly ones
+ * (the migration that made them writes it). Whoever empties hub_state to have everything
+ * rebuilt gets the daily rollups re-derived whole by the next rebuild, not left stale.
+ */
+export const DAILY_ROLLUPS_IN_STEP = 'rollups.daily';
+
+const DAILY_KEYS = ['london_day', 'organisation_ods_code', 'category', 'delivered_channel'];
+const DAILY_COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
 
 interface MessageFacts {
   created_at: Date | string;
@@ -109,7 +150,30 @@ export class RollupStore {
         Object.assign(new DeliveryRollup(), slice, Object.fromEntries(HISTOGRAM_COLUMNS.map((column, i) => [column, histogram[i]]))),
       );
       for (let i = 0; i < records.length; i += 200) await manager.getRepository(DeliveryRollup).insert(records.slice(i, i + 200));
+      await this.rebuildDays(manager, organisationOdsCode, londonDaysTouched(from, to));
     });
+  }
+
+  /**
+   * The daily rollups of one organisation's days, each summed from that day's hourly rows
+   * (idx_rollups_day finds them: one index range per day); or all of them, when they are not
+   * known to be in step with the hourly rollups.
+   */
+  private async rebuildDays(manager: EntityManager, organisationOdsCode: string, days: string[]): Promise<void> {
+    const insert = `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')}) SELECT ${DAILY_KEYS.join(', ')}, ${DAILY_COUNTERS.map((c) => `SUM(${c})`).join(', ')} FROM delivery_rollups`;
+    const group = ` GROUP BY ${DAILY_KEYS.join(', ')}`;
+    if (!(await manager.getRepository(HubState).existsBy({ name: DAILY_ROLLUPS_IN_STEP }))) {
+      await manager.query('DELETE FROM delivery_rollups_daily');
+      await manager.query(`${insert}${group}`);
+      await this.writeState(DAILY_ROLLUPS_IN_STEP, 'derived from delivery_rollups', manager);
+      return;
+    }
+    for (let i = 0; i < days.length; i += 100) {
+      const batch = days.slice(i, i + 100);
+      const dayList = batch.map(() => '?').join(', ');
+      await manager.query(`DELETE FROM delivery_rollups_daily WHERE organisation_ods_code = ? AND london_day IN (${dayList})`, [organisationOdsCode, ...batch]);
+      await manager.query(`${insert} WHERE organisation_ods_code = ? AND london_day IN (${dayList})${group}`, [organisationOdsCode, ...batch]);
+    }
   }
 
   /** Organisations and creation hours of hub-sent messages that changed since `since`. */
@@ -144,12 +208,12 @@ export class RollupStore {
     }
     const runner = this.db.dataSource.createQueryRunner();
     try {
-      const [{ locked }] = await runner.query("SELECT GET_LOCK(CONCAT('nhs_app_hub_rollups:', DATABASE()), 0) AS locked");
+      const [{ locked }] = await runner.query("SELECT GET_LOCK('nhs_app_hub_rollups', 0) AS locked");
       if (Number(locked) !== 1) return false;
       try {
         await work();
       } finally {
-        await runner.query("SELECT RELEASE_LOCK(CONCAT('nhs_app_hub_rollups:', DATABASE()))");
+        await runner.query("SELECT RELEASE_LOCK('nhs_app_hub_rollups')");
       }
       return true;
     } finally {
