@@ -61,9 +61,18 @@ export class EventRecorder {
     );
   }
 
-  /** Inserts one at a time so each row gets its increasing id back on every database. */
+  /**
+   * Inserts one at a time so each row gets its increasing id back on every database. On
+   * MySQL the transaction first takes one shared row lock, held until it commits, so event
+   * ids are handed out in commit order: a subscriber resuming `after` an id can never miss
+   * a lower id that committed later.
+   */
   async store(manager: EntityManager): Promise<HubEvent[]> {
     const stored: HubEvent[] = [];
+    if (this.drafts.length === 0) return stored;
+    if (manager.connection.driver.options.type !== 'better-sqlite3') {
+      await manager.query("INSERT INTO hub_state (name, value) VALUES ('events.order', '') ON DUPLICATE KEY UPDATE value = value");
+    }
     for (const draft of this.drafts.splice(0)) {
       await manager.getRepository(HubEvent).insert(draft);
       stored.push(draft);
