@@ -4,20 +4,16 @@
  * stand-in, so "nothing was sent" is what the supplier saw.
  */
 import { MESSAGE_STATE, send } from '../support/sending';
-import { providerEnv, type Supplier, startSupplier } from '../support/supplierServer';
 import {
   attemptRows,
   codeOf,
   dataOf,
   DAY_MS,
   deliveryEvents,
-  freshData,
+  hubForEachTest,
   messageRow,
   outboxKinds,
   reportRows,
-  type RunningHub,
-  startHub,
-  stopHub,
   UNKNOWN_ID,
 } from './rulesSupport';
 
@@ -27,23 +23,7 @@ const REPORT = `mutation ($input: ReportMessageInput!) { reportMessage(input: $i
 const REPORTS = `query ($id: ID!) { message(id: $id) { id reports { id reason comment createdAt } } }`;
 
 describe('message actions over HTTP', () => {
-  let supplier: Supplier;
-  let running: RunningHub;
-
-  beforeAll(async () => {
-    supplier = await startSupplier();
-    running = await startHub(providerEnv(supplier));
-  });
-
-  afterAll(async () => {
-    await stopHub(running);
-    await supplier.close();
-  });
-
-  beforeEach(async () => {
-    await freshData(running.hub);
-    supplier.calls.length = 0;
-  });
+  const running = hubForEachTest({ withSupplier: true });
 
   async function sentMessage(overrides: Record<string, unknown> = {}): Promise<string> {
     return dataOf(await send(running.server, overrides)).sendMessage.message.id;
@@ -54,7 +34,7 @@ describe('message actions over HTTP', () => {
     await running.hub.dispatcher.drain();
     const attempts = await attemptRows(running.hub, id);
     expect(attempts.map((a) => [a.channel, a.status])).toEqual([['NHS_APP', 'SENT']]);
-    expect(supplier.calls.map((c) => c.idempotencyKey)).toEqual([attempts[0].id]);
+    expect(running.supplier.calls.map((c) => c.idempotencyKey)).toEqual([attempts[0].id]);
     return id;
   }
 
@@ -74,7 +54,7 @@ describe('message actions over HTTP', () => {
       expect(await running.hub.dispatcher.drain()).toBe(0);
       running.clock.advance(DAY_MS);
       expect(await running.hub.dispatcher.drain()).toBe(0);
-      expect(supplier.calls).toEqual([]);
+      expect(running.supplier.calls).toEqual([]);
       const state = dataOf(await running.server.graphql(MESSAGE_STATE, { id })).message;
       expect(state.status).toBe('CANCELLED');
       expect(state.deliveryAttempts.map((a: any) => [a.status, a.sentAt])).toEqual([['SKIPPED', null]]);
@@ -124,7 +104,7 @@ describe('message actions over HTTP', () => {
       // long after the unread timeout, nothing falls back and nothing more is sent
       running.clock.advance(3 * DAY_MS);
       expect(await running.hub.dispatcher.drain()).toBe(0);
-      expect(supplier.calls).toHaveLength(1);
+      expect(running.supplier.calls).toHaveLength(1);
       const attempts = await attemptRows(running.hub, id);
       expect(attempts.map((a) => [a.channel, a.status])).toEqual([['NHS_APP', 'READ']]);
       expect((await messageRow(running.hub, id))!.status).toBe('READ');
@@ -189,19 +169,7 @@ describe('message actions over HTTP', () => {
 });
 
 describe('markMessageRead with the default simulated suppliers', () => {
-  let running: RunningHub;
-
-  beforeAll(async () => {
-    running = await startHub();
-  });
-
-  afterAll(async () => {
-    await stopHub(running);
-  });
-
-  beforeEach(async () => {
-    await freshData(running.hub);
-  });
+  const running = hubForEachTest();
 
   it('ends the cascade: no dispatch or unread timer left, and later receipts and timers change nothing', async () => {
     const id = dataOf(await send(running.server)).sendMessage.message.id;

@@ -5,8 +5,14 @@
  */
 import { signWebhookBody } from '../../src/http/webhookSignature';
 import { MESSAGE_STATE, send } from '../support/sending';
-import { providerEnv, type Supplier, startSupplier } from '../support/supplierServer';
-import { attemptRows, codeOf, dataOf, deliveryEvents, freshData, type RunningHub, startHub, stopHub, UNKNOWN_ID } from './rulesSupport';
+import {
+  attemptRows,
+  codeOf,
+  dataOf,
+  deliveryEvents,
+  hubForEachTest,
+  UNKNOWN_ID,
+} from './rulesSupport';
 
 const RECORD = `
   mutation ($input: DeliveryReceiptInput!) {
@@ -19,22 +25,7 @@ interface WebhookAnswer {
 }
 
 describe('delivery receipts', () => {
-  let supplier: Supplier;
-  let running: RunningHub;
-
-  beforeAll(async () => {
-    supplier = await startSupplier();
-    running = await startHub(providerEnv(supplier));
-  });
-
-  afterAll(async () => {
-    await stopHub(running);
-    await supplier.close();
-  });
-
-  beforeEach(async () => {
-    await freshData(running.hub);
-  });
+  const running = hubForEachTest({ withSupplier: true });
 
   async function post(raw: string, signature: string | null): Promise<WebhookAnswer> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -12,6 +12,7 @@ import type { Hub } from '../../src/hub';
 import { ManualClock } from '../../src/shared/clock';
 import { createTestHub, type GraphqlResult, resetDatabase, startTestServer, type TestServer } from '../support/testHub';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
+import { providerEnv, startSupplier, type Supplier } from '../support/supplierServer';
 
 export const JANE = '9434765919';
 export const JOHN = '9434765870';
@@ -92,3 +93,47 @@ export async function reportRows(hub: Hub, messageId: string): Promise<PatientRe
 
 /** A random id in the row-id format that no row has. */
 export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+
+export interface HubForEachTest extends RunningHub {
+  /** The local supplier, when the hub sends through the HTTP provider. */
+  supplier: Supplier;
+}
+
+/**
+ * One hub (and optionally a local supplier) for the describe block, with fresh fixtures
+ * and an empty supplier log before each test. Read its fields inside tests.
+ */
+export function hubForEachTest(options: { withSupplier?: boolean } = {}): HubForEachTest {
+  let running: RunningHub | undefined;
+  let supplier: Supplier | undefined;
+  beforeAll(async () => {
+    supplier = options.withSupplier ? await startSupplier() : undefined;
+    running = await startHub(supplier ? providerEnv(supplier) : {});
+  });
+  afterAll(async () => {
+    await stopHub(running);
+    await supplier?.close();
+  });
+  beforeEach(async () => {
+    await freshData((running as RunningHub).hub);
+    if (supplier) supplier.calls.length = 0;
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is available only inside tests`);
+    return value;
+  };
+  return {
+    get hub() {
+      return started(running, 'the hub').hub;
+    },
+    get server() {
+      return started(running, 'the server').server;
+    },
+    get clock() {
+      return started(running, 'the clock').clock;
+    },
+    get supplier() {
+      return started(supplier, 'the supplier (hubForEachTest({ withSupplier: true }))');
+    },
+  };
+}

@@ -5,7 +5,15 @@
 import { withCheckDigit } from '../../src/patients/nhsNumber';
 import { givenPatient } from '../support/fixtures';
 import { validSend } from '../support/sending';
-import { codeOf, dataOf, freshData, JANE, messageCount, messageRows, NOBODY, type RunningHub, startHub, stopHub } from './rulesSupport';
+import {
+  codeOf,
+  dataOf,
+  hubForEachTest,
+  JANE,
+  messageCount,
+  messageRows,
+  NOBODY,
+} from './rulesSupport';
 
 const SEND_BATCH = `
   mutation ($input: SendMessagesInput!) {
@@ -29,19 +37,7 @@ function nhsNumbers(count: number): string[] {
 }
 
 describe('sendMessages over HTTP', () => {
-  let running: RunningHub;
-
-  beforeAll(async () => {
-    running = await startHub();
-  });
-
-  afterAll(async () => {
-    await stopHub(running);
-  });
-
-  beforeEach(async () => {
-    await freshData(running.hub);
-  });
+  const running = hubForEachTest();
 
   async function sendBatch(messages: Array<Record<string, unknown>>) {
     return running.server.graphql(SEND_BATCH, { input: { messages } });

@@ -8,9 +8,10 @@ import { givenPatient } from '../support/fixtures';
 import {
   attemptRows,
   codeOf,
-  DAY_MS,
   dataOf,
+  DAY_MS,
   freshData,
+  hubForEachTest,
   JANE,
   JOHN,
   messageCount,
@@ -19,7 +20,6 @@ import {
   NOBODY,
   OTHER_PRACTICE,
   PRACTICE,
-  type RunningHub,
   startHub,
   stopHub,
 } from './rulesSupport';
@@ -32,19 +32,7 @@ function withLink(url: string): string {
 }
 
 describe('sendMessage over HTTP: the sender rules', () => {
-  let running: RunningHub;
-
-  beforeAll(async () => {
-    running = await startHub();
-  });
-
-  afterAll(async () => {
-    await stopHub(running);
-  });
-
-  beforeEach(async () => {
-    await freshData(running.hub);
-  });
+  const running = hubForEachTest();
 
   describe('legal basis and purpose', () => {
     it('refuses a message without a legal basis with NO_LEGAL_BASIS and stores nothing', async () => {
