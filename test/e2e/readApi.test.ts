@@ -159,7 +159,7 @@ describe('the read API over HTTP on demo data', () => {
       expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     });
 
-    it('in production there is no landing page and no introspection', async () => {
+    it('in production there is no landing page, no introspection and no field suggestions', async () => {
       const production = await startServer({ ...hub, config: { ...hub.config, production: true } }, { port: 0, host: '127.0.0.1' });
       const productionKey = await apiKey(hub, Role.ADMIN);
       try {
@@ -169,6 +169,14 @@ describe('the read API over HTTP on demo data', () => {
         const body = (await introspection.json()) as any;
         expect(body.data ?? null).toBeNull();
         expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+        // and a misspelt field gets no suggestion of the real one
+        const misspelt = (await (
+          await fetch(`http://127.0.0.1:${production.port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(productionKey) }, body: JSON.stringify({ query: '{ patients(first: 1) { totalCont } }' }) })
+        ).json()) as any;
+        expect(misspelt.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+        expect(misspelt.errors[0].message).not.toMatch(/Did you mean|totalCount/);
+        const developmentAnswer = await server.graphql('{ patients(first: 1) { totalCont } }');
+        expect(developmentAnswer.errors?.[0].message).toMatch(/Did you mean "totalCount"/);
         // ordinary queries still work
         const ordinary = await fetch(`http://127.0.0.1:${production.port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(productionKey) }, body: JSON.stringify({ query: '{ patients(first: 1) { totalCount } }' }) });
         expect(((await ordinary.json()) as any).data.patients.totalCount).toBe(50);
