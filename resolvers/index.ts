@@ -1,5 +1,6 @@
 /** Every resolver class the schema is built from. */
 import { AnalyticsResolver } from './AnalyticsResolver';
+import { ApiKeyResolver } from './ApiKeyResolver';
 import { AuditResolver } from './AuditResolver';
 import { CategoryResolver } from './CategoryResolver';
 import { DeliveryAttemptResolver } from './DeliveryAttemptResolver';
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   PatientReportResolver,
   CategoryResolver,
   AuditResolver,
+  ApiKeyResolver,
   AnalyticsResolver,
   EventsResolver,
   MessageConnectionResolver,

@@ -240,6 +240,17 @@ const QUERY_ROWS: Record<string, Row> = {
     },
   },
 
+  apiKeys: {
+    access: only(['ADMIN']),
+    prepare: async () => ({ probe: { query: '{ apiKeys { id role organisationOdsCode keyPrefix revokedAt } }' } }),
+    allowed: async (data) => {
+      const [{ n }] = await sql('SELECT COUNT(*) AS n FROM api_keys');
+      expect(data.apiKeys).toHaveLength(Number(n));
+      for (const key of data.apiKeys) expect(key.keyPrefix).toMatch(/^nhk_/);
+      expect(JSON.stringify(data.apiKeys)).not.toMatch(/key_hash|keyHash/);
+    },
+  },
+
   latestEventId: {
     access: only(['DASHBOARD', 'ADMIN']),
     prepare: async () => ({ probe: { query: '{ latestEventId }' } }),
@@ -371,6 +382,41 @@ const MUTATION_ROWS: Record<string, Row> = {
       return { probe: { query, variables: input(PATIENT_A) }, absentTwin: { query, variables: input(NOBODY) }, state: () => count('SELECT COUNT(*) AS n FROM channel_preference_changes WHERE nhs_number = ?', [PATIENT_A]) };
     },
     allowed: (data) => expect(data.updateChannelPreferences.optedOutChannels).toEqual(['LETTER']),
+  },
+
+  createApiKey: {
+    access: only(['ADMIN']),
+    prepare: async () => {
+      const name = `matrix key ${randomUUID()}`;
+      return {
+        target: name,
+        probe: { query: 'mutation ($i: ApiKeyInput!) { createApiKey(input: $i) { key apiKey { id role organisationOdsCode name } } }', variables: { i: { role: 'SENDER', organisationOdsCode: ORG_A, name } } },
+        state: () => count('SELECT COUNT(*) AS n FROM api_keys WHERE name = ?', [name]),
+      };
+    },
+    allowed: async (data, _caller, prepared) => {
+      expect(data.createApiKey.apiKey).toMatchObject({ role: 'SENDER', organisationOdsCode: ORG_A, name: prepared.target });
+      expect(data.createApiKey.key).toMatch(/^nhk_[A-Za-z0-9_-]{43}$/);
+      expect(await count('SELECT COUNT(*) AS n FROM api_keys WHERE name = ?', [prepared.target])).toBe(1);
+    },
+  },
+
+  revokeApiKey: {
+    access: only(['ADMIN']),
+    prepare: async () => {
+      const name = `matrix revocable ${randomUUID()}`;
+      await sql("INSERT INTO api_keys (id, name, role, organisation_ods_code, key_hash, key_prefix, created_at, revoked_at) VALUES (?, ?, 'ANALYST', NULL, ?, 'nhk_matrix', ?, NULL)", [randomUUID(), name, randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, ''), '2026-03-10 10:00:00.000']);
+      const [{ id }] = await sql('SELECT id FROM api_keys WHERE name = ?', [name]);
+      return {
+        target: id,
+        probe: { query: 'mutation ($id: ID!) { revokeApiKey(id: $id) }', variables: { id } },
+        state: () => count('SELECT COUNT(*) AS n FROM api_keys WHERE id = ? AND revoked_at IS NOT NULL', [id]),
+      };
+    },
+    allowed: async (data, _caller, prepared) => {
+      expect(data.revokeApiKey).toBe(true);
+      expect(await count('SELECT COUNT(*) AS n FROM api_keys WHERE id = ? AND revoked_at IS NOT NULL', [prepared.target])).toBe(1);
+    },
   },
 
   upsertOrganisation: {
