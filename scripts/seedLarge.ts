@@ -21,6 +21,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
 import { rebuildAllRollups } from '../src/analytics/refreshRollups';
+import { newIdAt } from '../src/shared/ids';
 import { RollupStore } from '../src/analytics/rollupStore';
 import { MessagingCategory } from '../src/categories/messagingCategory';
 import { loadConfig } from '../src/config';
@@ -365,7 +366,7 @@ class MessageFactory {
     const patient = pool[Math.floor(r() * pool.length)];
     const templateList = this.templates[category];
     const template = templateList[Math.floor(r() * templateList.length)];
-    const id = randomUUID();
+    const id = newIdAt(createdAtMs);
     const created = new Date(createdAtMs);
     const at = (ms: number) => new Date(Math.min(ms, now));
     const attempts: Row[] = [];
@@ -377,7 +378,7 @@ class MessageFactory {
       const last = Math.max(times.start, times.sent ?? 0, times.delivered ?? 0, times.read ?? 0, times.failed ?? 0);
       const sentOrBeyond = times.sent != null;
       attempts.push([
-        randomUUID(), id, channel, sequence, status, extra.reason ?? null, sentOrBeyond ? this.ref(channel) : null, extra.notification ?? null, extra.retries ?? 0,
+        newIdAt(createdAtMs), id, channel, sequence, status, extra.reason ?? null, sentOrBeyond ? this.ref(channel) : null, extra.notification ?? null, extra.retries ?? 0,
         at(times.start), at(last), times.sent != null ? at(times.sent) : null, times.delivered != null ? at(times.delivered) : null, times.read != null ? at(times.read) : null, times.failed != null ? at(times.failed) : null,
       ]);
     };

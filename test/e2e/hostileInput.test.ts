@@ -99,6 +99,10 @@ const TARGETS: Target[] = [
   { name: 'auditEvents(filter.from)', query: 'query ($s: DateTime) { auditEvents(first: 5, filter: { from: $s }) { totalCount } }', variables: (s) => ({ s }) },
   { name: 'auditEvents(filter.to)', query: 'query ($s: DateTime) { auditEvents(first: 5, filter: { to: $s }) { totalCount } }', variables: (s) => ({ s }) },
 
+  { name: 'createApiKey(role)', query: 'mutation ($s: String!) { createApiKey(input: { role: $s, name: "hostile" }) { apiKey { id } } }', variables: (s) => ({ s }) },
+  { name: 'createApiKey(organisationOdsCode)', query: 'mutation ($s: String) { createApiKey(input: { role: "SENDER", organisationOdsCode: $s }) { apiKey { id } } }', variables: (s) => ({ s }) },
+  { name: 'createApiKey(name)', query: 'mutation ($s: String) { createApiKey(input: { role: "ANALYST", name: $s }) { apiKey { id name } } }', variables: (s) => ({ s }) },
+  { name: 'revokeApiKey(id)', query: 'mutation ($s: ID!) { revokeApiKey(id: $s) }', variables: (s) => ({ s }) },
   { name: 'upsertOrganisation(odsCode)', query: 'mutation ($s: String!) { upsertOrganisation(input: { odsCode: $s, name: "Hostile Clinic", type: OTHER }) { odsCode name } }', variables: (s) => ({ s }) },
   { name: 'upsertOrganisation(name)', query: 'mutation ($s: String!) { upsertOrganisation(input: { odsCode: "ZZ901", name: $s, type: OTHER }) { odsCode name } }', variables: (s) => ({ s }) },
   ...['nhsNumber', 'givenName', 'familyName', 'dateOfBirth', 'mobileNumber', 'email', 'postalAddress', 'gpPracticeOdsCode'].map((field) => ({
