@@ -49,8 +49,14 @@ export async function refreshRollups(deps: { rollups: RollupStore; clock: Clock 
 export async function rebuildAllRollups(deps: { rollups: RollupStore; clock: Clock }): Promise<void> {
   await deps.rollups.exclusively(async () => {
     const now = deps.clock.now();
-    for (const { organisationOdsCode, first, last } of await deps.rollups.createdRange()) {
-      await deps.rollups.rebuild(organisationOdsCode, hourStart(first), new Date(hourStart(last).getTime() + HOUR_MS));
+    // A day of every organisation at a time: messages are stored in creation order, so
+    // each day is one contiguous read.
+    const range = await deps.rollups.createdRange();
+    if (range) {
+      const end = hourStart(range.last).getTime() + HOUR_MS;
+      for (let from = hourStart(range.first).getTime(); from < end; from += 24 * HOUR_MS) {
+        await deps.rollups.rebuild(null, new Date(from), new Date(Math.min(from + 24 * HOUR_MS, end)));
+      }
     }
     await deps.rollups.writeState(WATERMARK, String(now.getTime()));
   });

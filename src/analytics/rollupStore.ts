@@ -66,6 +66,7 @@ const DAILY_KEYS = ['london_day', 'organisation_ods_code', 'category', 'delivere
 const DAILY_COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
 
 interface MessageFacts {
+  organisation_ods_code: string;
   created_at: Date | string;
   category: string;
   status: string;
@@ -90,27 +91,28 @@ function truthy(value: number | boolean | string): boolean {
 export class RollupStore {
   constructor(private readonly db: Database) {}
 
-  /** Recomputes every hour in [from, to) of one organisation from its messages. */
-  async rebuild(organisationOdsCode: string, from: Date, to: Date): Promise<void> {
+  /** Recomputes every hour in [from, to) of one organisation, or of all (null), from its messages. */
+  async rebuild(organisationOdsCode: string | null, from: Date, to: Date): Promise<void> {
+    const onlyOrganisation = organisationOdsCode === null ? '' : 'm.organisation_ods_code = ? AND ';
     const rows: MessageFacts[] = await this.db.dataSource.query(
-      `SELECT m.created_at, m.category, m.status, m.delivered_channel, m.fallback_used, m.sms_fragments, m.delivered_at, m.read_at,
+      `SELECT m.organisation_ods_code, m.created_at, m.category, m.status, m.delivered_channel, m.fallback_used, m.sms_fragments, m.delivered_at, m.read_at,
          (SELECT COUNT(*) FROM patient_reports r WHERE r.message_id = m.id) AS reports,
          (SELECT COUNT(*) FROM delivery_attempts a WHERE a.message_id = m.id AND a.channel = 'SMS' AND a.sent_at IS NOT NULL) AS sms_sent
        FROM messages m
-       WHERE m.organisation_ods_code = ? AND m.created_at >= ? AND m.created_at < ? AND m.source_reference IS NULL`,
-      this.params([organisationOdsCode, from, to]),
+       WHERE ${onlyOrganisation}m.created_at >= ? AND m.created_at < ? AND m.source_reference IS NULL`,
+      this.params(organisationOdsCode === null ? [from, to] : [organisationOdsCode, from, to]),
     );
     const slices = new Map<string, DeliveryRollup & { histogram: number[] }>();
     for (const row of rows) {
       const createdAt = asDate(row.created_at);
       const hour = hourStart(createdAt);
       const channel = row.delivered_channel ?? '';
-      const key = `${hour.getTime()}|${row.category}|${channel}`;
+      const key = `${row.organisation_ods_code}|${hour.getTime()}|${row.category}|${channel}`;
       let slice = slices.get(key);
       if (!slice) {
         slice = Object.assign(new DeliveryRollup(), {
           hourStart: hour,
-          organisationOdsCode,
+          organisationOdsCode: row.organisation_ods_code,
           category: row.category,
           deliveredChannel: channel,
           londonDay: londonDayOf(hour),
@@ -144,7 +146,7 @@ export class RollupStore {
         .getRepository(DeliveryRollup)
         .createQueryBuilder()
         .delete()
-        .where('organisation_ods_code = :organisationOdsCode AND hour_start >= :from AND hour_start < :to', { organisationOdsCode, from, to })
+        .where(`${organisationOdsCode === null ? '' : 'organisation_ods_code = :organisationOdsCode AND '}hour_start >= :from AND hour_start < :to`, { organisationOdsCode, from, to })
         .execute();
       const records = [...slices.values()].map(({ histogram, ...slice }) =>
         Object.assign(new DeliveryRollup(), slice, Object.fromEntries(HISTOGRAM_COLUMNS.map((column, i) => [column, histogram[i]]))),
@@ -159,7 +161,7 @@ export class RollupStore {
    * (idx_rollups_day finds them: one index range per day); or all of them, when they are not
    * known to be in step with the hourly rollups.
    */
-  private async rebuildDays(manager: EntityManager, organisationOdsCode: string, days: string[]): Promise<void> {
+  private async rebuildDays(manager: EntityManager, organisationOdsCode: string | null, days: string[]): Promise<void> {
     const insert = `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')}) SELECT ${DAILY_KEYS.join(', ')}, ${DAILY_COUNTERS.map((c) => `SUM(${c})`).join(', ')} FROM delivery_rollups`;
     const group = ` GROUP BY ${DAILY_KEYS.join(', ')}`;
     if (!(await manager.getRepository(HubState).existsBy({ name: DAILY_ROLLUPS_IN_STEP }))) {
@@ -171,8 +173,10 @@ export class RollupStore {
     for (let i = 0; i < days.length; i += 100) {
       const batch = days.slice(i, i + 100);
       const dayList = batch.map(() => '?').join(', ');
-      await manager.query(`DELETE FROM delivery_rollups_daily WHERE organisation_ods_code = ? AND london_day IN (${dayList})`, [organisationOdsCode, ...batch]);
-      await manager.query(`${insert} WHERE organisation_ods_code = ? AND london_day IN (${dayList})${group}`, [organisationOdsCode, ...batch]);
+      const onlyOrganisation = organisationOdsCode === null ? '' : 'organisation_ods_code = ? AND ';
+      const params = organisationOdsCode === null ? batch : [organisationOdsCode, ...batch];
+      await manager.query(`DELETE FROM delivery_rollups_daily WHERE ${onlyOrganisation}london_day IN (${dayList})`, params);
+      await manager.query(`${insert} WHERE ${onlyOrganisation}london_day IN (${dayList})${group}`, params);
     }
   }
 
@@ -185,11 +189,12 @@ export class RollupStore {
     return rows.map((r) => ({ organisationOdsCode: r.organisation_ods_code, createdAt: asDate(r.created_at) }));
   }
 
-  async createdRange(): Promise<Array<{ organisationOdsCode: string; first: Date; last: Date }>> {
-    const rows: Array<{ org: string; first: Date | string; last: Date | string }> = await this.db.dataSource.query(
-      'SELECT organisation_ods_code AS org, MIN(created_at) AS first, MAX(created_at) AS last FROM messages WHERE source_reference IS NULL GROUP BY organisation_ods_code',
+  /** When the first and last hub-sent messages were created, or null when there are none. */
+  async createdRange(): Promise<{ first: Date; last: Date } | null> {
+    const [row]: Array<{ first: Date | string | null; last: Date | string | null }> = await this.db.dataSource.query(
+      'SELECT MIN(created_at) AS first, MAX(created_at) AS last FROM messages WHERE source_reference IS NULL',
     );
-    return rows.map((r) => ({ organisationOdsCode: r.org, first: asDate(r.first), last: asDate(r.last) }));
+    return row?.first && row.last ? { first: asDate(row.first), last: asDate(row.last) } : null;
   }
 
   async readState(name: string): Promise<string | null> {
