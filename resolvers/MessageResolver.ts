@@ -1,4 +1,4 @@
-import { Authorized, Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../src/auth/roles';
 import { DeliveryAttempt } from '../entities/DeliveryAttempt';
 import { Message } from '../entities/Message';

@@ -3,8 +3,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHubSchema, printHubSchema } from '../src/graphql/schema';
 
-export const SCHEMA_FILE = join(__dirname, '..', '..', 'schema', 'schema.graphql');
-
 buildHubSchema()
   .then((schema) => {
     const target = process.argv[2] ?? join(process.cwd(), 'schema', 'schema.graphql');

@@ -135,8 +135,7 @@ export function metricsSql(db: Database, query: MetricsQuery, groupBy: MetricsDi
     params.push(asParam(start), asParam(end), ...filterParams);
   }
   if (parts.length === 1) return { sql: `${parts[0]}${order}`, params };
-  const outer = [...dims, ...COUNTER_COLUMNS.map((c) => `SUM(${c}) AS ${c}`)].join(', ');
-  return { sql: `SELECT ${outer} FROM (${parts.join(' UNION ALL ')}) AS slices${group}${order}`, params };
+  return { sql: `SELECT ${[...dims, ...sums].join(', ')} FROM (${parts.join(' UNION ALL ')}) AS slices${group}${order}`, params };
 }
 
 export function toMetricsRow(raw: Record<string, unknown>, groupBy: MetricsDimension[], pricePence: number): MetricsRow {
@@ -180,6 +179,7 @@ export async function deliveryMetrics(source: MetricsSource, query: MetricsQuery
   validateMetricsQuery(query, groupBy);
   const { sql, params } = metricsSql(source.db, query, groupBy);
   const rows: Array<Record<string, unknown>> = await source.db.dataSource.query(sql, params);
-  // With no grouping an empty range still answers one row of zeros.
-  return rows.filter((raw) => groupBy.length === 0 || Number(raw.messages ?? 0) > 0).map((raw) => toMetricsRow(raw, groupBy, source.smsFragmentPricePence));
+  // Rollup rows exist only where messages do, so every group counts some; with no grouping
+  // an empty range answers one row of SQL NULL sums, read as zeros.
+  return rows.map((raw) => toMetricsRow(raw, groupBy, source.smsFragmentPricePence));
 }

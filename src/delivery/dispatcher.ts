@@ -23,12 +23,11 @@ export interface DispatcherOptions {
 export interface DispatcherStats {
   processed: number;
   failed: number;
-  lastLagMs: number;
 }
 
 export class Dispatcher {
   readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  readonly stats: DispatcherStats = { processed: 0, failed: 0, lastLagMs: 0 };
+  readonly stats: DispatcherStats = { processed: 0, failed: 0 };
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
@@ -60,7 +59,6 @@ export class Dispatcher {
   async runOnce(): Promise<number> {
     const now = this.deps.clock.now();
     const items = await this.deps.stores.outbox.claimDue(now, this.options.batchSize ?? 50, this.options.leaseMs ?? 60_000, this.id);
-    if (items.length > 0) this.stats.lastLagMs = Math.max(0, now.getTime() - items[0].dueAt.getTime());
     const concurrency = this.options.concurrency ?? 8;
     for (let i = 0; i < items.length; i += concurrency) {
       await Promise.all(items.slice(i, i + concurrency).map((item) => this.runItem(item)));

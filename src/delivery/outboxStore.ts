@@ -56,10 +56,6 @@ export class OutboxStore {
     await manager.getRepository(OutboxItem).update({ id }, { dueAt, claimedUntil: null, claimedBy: null });
   }
 
-  /** Gives up a claim without doing the work, so the item is due again at once. */
-  async release(id: string): Promise<void> {
-    await this.db.dataSource.getRepository(OutboxItem).update({ id }, { claimedUntil: null, claimedBy: null });
-  }
 
   async forMessage(messageId: string, manager: EntityManager, kinds?: OutboxKind[]): Promise<OutboxItem[]> {
     const query = manager.getRepository(OutboxItem).createQueryBuilder('o').where('o.message_id = :messageId', { messageId });

@@ -115,7 +115,9 @@ export async function applyReceipt(deps: DeliveryDeps, uow: UnitOfWork, message:
     }
   }
 
-  if (input.notification && attempt.channel === Channel.NHS_APP && attempt.notification !== input.notification && attempt.notification !== NotificationStatus.UNNOTIFIED && attempt.notification !== NotificationStatus.NOTIFIED) {
+  // Whether the device was notified is known once, and a repeated receipt must not nudge twice.
+  const notificationKnown = attempt.notification === NotificationStatus.NOTIFIED || attempt.notification === NotificationStatus.UNNOTIFIED;
+  if (input.notification && attempt.channel === Channel.NHS_APP && !notificationKnown && attempt.notification !== input.notification) {
     attempt.notification = input.notification;
     attemptChanged = true;
     if (input.notification === NotificationStatus.UNNOTIFIED) await nudgeBySms(deps, uow, message, attempts, now);
@@ -134,7 +136,7 @@ function isLatestLiveAttempt(attempts: DeliveryAttempt[], attempt: DeliveryAttem
 }
 
 async function messageReached(deps: DeliveryDeps, uow: UnitOfWork, message: Message, attempts: DeliveryAttempt[], attempt: DeliveryAttempt, read: boolean, at: Date, now: Date): Promise<void> {
-  if (isFinished(message) && message.status === MessageStatus.CANCELLED) return;
+  if (message.status === MessageStatus.CANCELLED) return;
   // A delivery after the message was marked FAILED is still a delivery the practice must see.
   if (message.status === MessageStatus.FAILED) message.status = MessageStatus.SENDING;
   advanceMessage(message, read ? MessageStatus.READ : MessageStatus.DELIVERED);

@@ -77,7 +77,6 @@ export function metricsExportHandler(hub: Hub) {
     for (let offset = 0; ; offset += PAGE) {
       const rows: Array<Record<string, unknown>> = await hub.db.dataSource.query(`${sql} LIMIT ${PAGE} OFFSET ${offset}`, params);
       for (const raw of rows) {
-        if (parsed.groupBy.length > 0 && Number(raw.messages ?? 0) === 0) continue;
         const row = toMetricsRow(raw, parsed.groupBy, hub.config.smsFragmentPricePence);
         if (!response.write(`${COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`)) await once(response, 'drain');
       }

@@ -3,6 +3,7 @@
  * delivery attempt and an outbox item in one transaction, and leaves the sending to the
  * dispatcher. Idempotent on (organisation, idempotencyKey).
  */
+import type { EntityManager } from 'typeorm';
 import type { Message } from '../../entities/Message';
 import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../categories/messagingCategory';
 import { isUniqueViolation } from '../db/uniqueViolation';
@@ -72,8 +73,8 @@ function validateRequest(request: SendMessageRequest): void {
   if (request.routing?.fallbackOrder) validateFallbackOrder(request.routing.fallbackOrder);
 }
 
-async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string, fingerprint: string): Promise<SendResult | null> {
-  const existing = await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key);
+async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string, fingerprint: string, manager?: EntityManager): Promise<SendResult | null> {
+  const existing = await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, manager);
   if (!existing) return null;
   if (existing.requestHash !== fingerprint) {
     throw new HubError('DUPLICATE_REQUEST', `idempotencyKey "${key}" was already used for a different message from ${organisationOdsCode}`);
@@ -117,11 +118,8 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
       if (!(await deps.organisations.findByOdsCode(organisationOdsCode, uow.manager))) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
       // A request that waited on the lock may be a replay of the send that held it.
       if (key) {
-        const earlier = await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, uow.manager);
-        if (earlier) {
-          if (earlier.requestHash !== fingerprint) throw new HubError('DUPLICATE_REQUEST', `idempotencyKey "${key}" was already used for a different message from ${organisationOdsCode}`);
-          return { message: earlier, replayed: true };
-        }
+        const replay = await replayOf(deps, organisationOdsCode, key, fingerprint, uow.manager);
+        if (replay) return replay;
       }
       const { patient, preferences } = await patientAndPreferences(deps, uow, request.nhsNumber, now);
       checkContent({ subject: request.subject, body: request.body, mayGoToApp: !timeCritical, patient });
