@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { Role } from '../src/auth/roles';
+import type { Role } from '../src/vocabulary/roles';
 
 /** An API key. Only a SHA-256 hash of the key is stored; the key itself is shown once. */
 @Entity({ name: 'api_keys' })

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Message } from './Message';
-import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../src/delivery/deliveryEnums';
+import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../src/vocabulary/delivery';
 
 /** One try at delivering a message on one channel; a fallback is a new attempt with the next sequence. */
 @ObjectType()

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { MessagingCategory } from '../src/categories/messagingCategory';
-import type { Channel, FailureReason } from '../src/delivery/deliveryEnums';
+import type { MessagingCategory } from '../src/vocabulary/messagingCategory';
+import type { Channel, FailureReason } from '../src/vocabulary/delivery';
 
 export type HubEventKind = 'DELIVERY' | 'FALLBACK';
 

@@ -1,11 +1,11 @@
 import { Authorized, Field, ID, ObjectType } from 'type-graphql';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Organisation } from './Organisation';
 import { Patient } from './Patient';
-import { MessagingCategory } from '../src/categories/messagingCategory';
-import { Channel } from '../src/delivery/deliveryEnums';
-import { LegalBasis, MessageDirection, MessageStatus } from '../src/messages/messageEnums';
+import { MessagingCategory } from '../src/vocabulary/messagingCategory';
+import { Channel } from '../src/vocabulary/delivery';
+import { LegalBasis, MessageDirection, MessageStatus } from '../src/vocabulary/messages';
 
 /**
  * A message in a patient's unified timeline: sent through the hub, or ingested from

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { MessagingCategory } from '../src/categories/messagingCategory';
-import { MessageDirection } from '../src/messages/messageEnums';
+import { MessagingCategory } from '../src/vocabulary/messagingCategory';
+import { MessageDirection } from '../src/vocabulary/messages';
 
 /** The stored descriptor of one messaging category (reference data kept by migrations and the seed). */
 @Entity({ name: 'messaging_categories' })

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { OrganisationType } from '../src/organisations/organisationType';
+import { OrganisationType } from '../src/vocabulary/organisationType';
 
 /** An NHS organisation that sends or holds messages, keyed by its ODS code. */
 @ObjectType()

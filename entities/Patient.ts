@@ -1,5 +1,5 @@
 import { Authorized, Field, ObjectType } from 'type-graphql';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Organisation } from './Organisation';
 import { NhsNumberScalar } from '../src/graphql/scalars';

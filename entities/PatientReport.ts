@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Message } from './Message';
-import { ReportReason } from '../src/messages/messageEnums';
+import { ReportReason } from '../src/vocabulary/messages';
 
 /** A patient's report that a message was unwanted, inappropriate or not for them. */
 @ObjectType()

@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { deliveryMetrics, MetricsDimension } from '../src/analytics/deliveryMetrics';
-import { Role } from '../src/auth/roles';
-import { MessagingCategory } from '../src/categories/messagingCategory';
-import { Channel } from '../src/delivery/deliveryEnums';
+import { Role } from '../src/vocabulary/roles';
+import { MessagingCategory } from '../src/vocabulary/messagingCategory';
+import { Channel } from '../src/vocabulary/delivery';
 import type { HubContext } from '../src/graphql/context';
 
 @InputType()

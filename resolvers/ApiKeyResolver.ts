@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { createApiKey } from '../src/auth/apiKeys';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import type { HubContext } from '../src/graphql/context';
 
 @ObjectType({ description: 'An API key as operators see it: never the key itself.' })

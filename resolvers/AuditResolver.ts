@@ -1,6 +1,6 @@
 import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { AuditEvent as AuditEventRow } from '../entities/AuditEvent';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import type { HubContext } from '../src/graphql/context';
 import { NhsNumberScalar } from '../src/graphql/scalars';
 import { HubError } from '../src/shared/errors';

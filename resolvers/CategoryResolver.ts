@@ -1,8 +1,8 @@
 import { Authorized, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
-import { Role } from '../src/auth/roles';
-import { MessagingCategory } from '../src/categories/messagingCategory';
+import { Role } from '../src/vocabulary/roles';
+import { MessagingCategory } from '../src/vocabulary/messagingCategory';
 import type { HubContext } from '../src/graphql/context';
-import { MessageDirection } from '../src/messages/messageEnums';
+import { MessageDirection } from '../src/vocabulary/messages';
 
 @ObjectType()
 export class MessagingCategoryInfo {

@@ -1,5 +1,5 @@
 import { Authorized, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { DeliveryAttempt } from '../entities/DeliveryAttempt';
 import { Message } from '../entities/Message';
 import type { HubContext } from '../src/graphql/context';

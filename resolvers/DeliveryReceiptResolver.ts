@@ -1,7 +1,7 @@
 import { Authorized, Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { DeliveryAttempt } from '../entities/DeliveryAttempt';
-import { DeliveryStatus, FailureReason, NotificationStatus } from '../src/delivery/deliveryEnums';
+import { DeliveryStatus, FailureReason, NotificationStatus } from '../src/vocabulary/delivery';
 import { recordDeliveryReceipt } from '../src/delivery/recordReceipt';
 import type { HubContext } from '../src/graphql/context';
 

@@ -1,11 +1,11 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { HubEvent } from '../entities/HubEvent';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { assertRole } from '../src/auth/assertRole';
-import { MessagingCategory } from '../src/categories/messagingCategory';
-import { Channel, FailureReason } from '../src/delivery/deliveryEnums';
+import { MessagingCategory } from '../src/vocabulary/messagingCategory';
+import { Channel, FailureReason } from '../src/vocabulary/delivery';
 import { parseEventId, scopedFilter } from '../src/events/eventFilter';
-import { DeliveryEventType } from '../src/events/eventRecorder';
+import { DeliveryEventType } from '../src/vocabulary/events';
 import { eventStream } from '../src/events/eventStream';
 import type { HubContext } from '../src/graphql/context';
 

@@ -1,8 +1,8 @@
 import { Authorized, Arg, Ctx, Field, InputType, Mutation, Query, Resolver } from 'type-graphql';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { Organisation } from '../entities/Organisation';
 import type { HubContext } from '../src/graphql/context';
-import { OrganisationType } from '../src/organisations/organisationType';
+import { OrganisationType } from '../src/vocabulary/organisationType';
 import { normaliseOdsCode, upsertOrganisation } from '../src/organisations/upsertOrganisation';
 
 @InputType()

@@ -1,5 +1,5 @@
 import { Authorized, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { Message } from '../entities/Message';
 import { PatientReport } from '../entities/PatientReport';
 import type { HubContext } from '../src/graphql/context';

@@ -1,5 +1,5 @@
 import { Authorized, Arg, Args, ArgsType, Ctx, Field, FieldResolver, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { Organisation } from '../entities/Organisation';
 import { Patient } from '../entities/Patient';
 import type { HubContext } from '../src/graphql/context';

@@ -1,6 +1,6 @@
 import { Authorized, Arg, Ctx, Field, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { Role } from '../src/auth/roles';
-import { Channel } from '../src/delivery/deliveryEnums';
+import { Role } from '../src/vocabulary/roles';
+import { Channel } from '../src/vocabulary/delivery';
 import type { HubContext } from '../src/graphql/context';
 import { NhsNumberScalar } from '../src/graphql/scalars';
 import { updateChannelPreferences } from '../src/preferences/updateChannelPreferences';

@@ -1,12 +1,12 @@
 import { Authorized, Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { Message } from '../entities/Message';
-import { MessagingCategory } from '../src/categories/messagingCategory';
-import { Channel } from '../src/delivery/deliveryEnums';
+import { MessagingCategory } from '../src/vocabulary/messagingCategory';
+import { Channel } from '../src/vocabulary/delivery';
 import type { HubContext } from '../src/graphql/context';
 import { ErrorCodeEnum } from '../src/graphql/enums';
 import { NhsNumberScalar } from '../src/graphql/scalars';
-import { LegalBasis } from '../src/messages/messageEnums';
+import { LegalBasis } from '../src/vocabulary/messages';
 import { sendMessage } from '../src/messages/sendMessage';
 import { sendMessages } from '../src/messages/sendMessages';
 import type { ErrorCode } from '../src/shared/errors';

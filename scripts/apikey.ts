@@ -8,7 +8,7 @@
 import 'reflect-metadata';
 import { createApiKey } from '../src/auth/apiKeys';
 import { ApiKeyStore } from '../src/auth/apiKeyStore';
-import { Role } from '../src/auth/roles';
+import { Role } from '../src/vocabulary/roles';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
 import { systemClock } from '../src/shared/clock';

@@ -23,13 +23,13 @@ import type { QueryRunner } from 'typeorm';
 import { rebuildAllRollups } from '../src/analytics/refreshRollups';
 import { newIdAt } from '../src/shared/ids';
 import { RollupStore } from '../src/analytics/rollupStore';
-import { MessagingCategory } from '../src/categories/messagingCategory';
+import { MessagingCategory } from '../src/vocabulary/messagingCategory';
 import { loadConfig } from '../src/config';
 import { type Database, openDatabase } from '../src/db/database';
-import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../src/delivery/deliveryEnums';
-import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../src/messages/messageEnums';
+import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../src/vocabulary/delivery';
+import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../src/vocabulary/messages';
 import { buildContentReport } from '../src/messages/rules/contentReport';
-import { OrganisationType } from '../src/organisations/organisationType';
+import { OrganisationType } from '../src/vocabulary/organisationType';
 import { withCheckDigit } from '../src/patients/nhsNumber';
 import { type Clock, systemClock } from '../src/shared/clock';
 

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { createApiKey } from './auth/apiKeys';
-import { Role } from './auth/roles';
+import { Role } from './vocabulary/roles';
 import { createHub } from './hub';
 import { isDatabaseEmpty, seedDemoData } from './seed/demoSeed';
 import { startServer } from './server';

@@ -1,7 +1,7 @@
 import { ArgsType, Field, InputType, Int } from 'type-graphql';
-import { MessagingCategory } from '../../src/categories/messagingCategory';
+import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
 import { NhsNumberScalar } from '../../src/graphql/scalars';
-import { MessageDirection, MessageStatus } from '../../src/messages/messageEnums';
+import { MessageDirection, MessageStatus } from '../../src/vocabulary/messages';
 
 @InputType()
 export class MessageFilter {

@@ -9,8 +9,8 @@
  *   fallbackRate = fallbacks / messages     percentiles from the delivery-time histogram
  */
 import type { Database } from '../db/database';
-import type { MessagingCategory } from '../categories/messagingCategory';
-import type { Channel } from '../delivery/deliveryEnums';
+import type { MessagingCategory } from '../vocabulary/messagingCategory';
+import type { Channel } from '../vocabulary/delivery';
 import { londonTime } from '../delivery/rules/quietHours';
 import { HubError } from '../shared/errors';
 import { percentile } from './deliveryTimeHistogram';

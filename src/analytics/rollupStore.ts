@@ -8,9 +8,9 @@ import type { EntityManager } from 'typeorm';
 import { DeliveryRollup } from '../../entities/DeliveryRollup';
 import { HubState } from '../../entities/HubState';
 import type { Database } from '../db/database';
-import { Channel } from '../delivery/deliveryEnums';
+import { Channel } from '../vocabulary/delivery';
 import { londonParts, londonTime } from '../delivery/rules/quietHours';
-import { MessageStatus } from '../messages/messageEnums';
+import { MessageStatus } from '../vocabulary/messages';
 import { bucketOf, emptyHistogram, HISTOGRAM_BUCKETS } from './deliveryTimeHistogram';
 
 export const HOUR_MS = 60 * 60 * 1000;

@@ -9,7 +9,7 @@ import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { ApiKeyStore } from './apiKeyStore';
-import { ORGANISATION_ALLOWED, ORGANISATION_REQUIRED, Role } from './roles';
+import { ORGANISATION_ALLOWED, ORGANISATION_REQUIRED, Role } from '../vocabulary/roles';
 
 export const KEY_PREFIX = 'nhk_';
 

@@ -1,6 +1,6 @@
 import { HubError } from '../shared/errors';
 import type { Principal } from './apiKeys';
-import { Role } from './roles';
+import { Role } from '../vocabulary/roles';
 
 /** For code paths @Authorized does not cover (a subscription's subscribe step). */
 export function assertRole(principal: Principal | undefined, roles: Role[]): void {

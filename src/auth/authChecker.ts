@@ -1,7 +1,7 @@
 /** type-graphql's @Authorized check: ADMIN may do everything, other roles what a field lists. */
 import type { AuthChecker } from 'type-graphql';
 import type { HubContext } from '../graphql/context';
-import { Role } from './roles';
+import { Role } from '../vocabulary/roles';
 
 export const roleAuthChecker: AuthChecker<HubContext, Role> = ({ context }, roles) => {
   const role = context.principal?.role;

@@ -1,12 +1,8 @@
 /** The messaging services a patient can meet in the NHS App, with what each supports. */
-import { MessageDirection } from '../messages/messageEnums';
+import { MessagingCategory } from '../vocabulary/messagingCategory';
+import { MessageDirection } from '../vocabulary/messages';
 
-export enum MessagingCategory {
-  NHS_APP_MESSAGING = 'NHS_APP_MESSAGING',
-  IM1_PFS = 'IM1_PFS',
-  ONLINE_CONSULTATION = 'ONLINE_CONSULTATION',
-  PHR = 'PHR',
-}
+export { MessagingCategory };
 
 export interface MessagingCategoryDescriptor {
   category: MessagingCategory;

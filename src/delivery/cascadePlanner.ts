@@ -7,7 +7,7 @@ import type { Message } from '../../entities/Message';
 import type { Patient } from '../../entities/Patient';
 import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory';
 import type { ChannelPreferencesView } from '../preferences/preferencesInForce';
-import { Channel } from './deliveryEnums';
+import { Channel } from '../vocabulary/delivery';
 import { type CascadeInput, type CascadeStep, firstStep, stepAfter } from './rules/deliveryCascade';
 
 export function cascadeInputFor(message: Pick<Message, 'timeCritical' | 'fallbackOrder'>, patient: Patient, preferences: ChannelPreferencesView): CascadeInput {

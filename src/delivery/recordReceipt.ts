@@ -6,11 +6,11 @@
 import type { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import type { Message } from '../../entities/Message';
 import { type UnitOfWork, inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
-import { DeliveryEventType } from '../events/eventRecorder';
-import { MessageStatus } from '../messages/messageEnums';
+import { DeliveryEventType } from '../vocabulary/events';
+import { MessageStatus } from '../vocabulary/messages';
 import { HubError } from '../shared/errors';
 import { isRowId } from '../shared/ids';
-import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from './deliveryEnums';
+import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../vocabulary/delivery';
 import {
   advanceMessage,
   continueCascade,

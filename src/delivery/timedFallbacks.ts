@@ -4,8 +4,8 @@
  */
 import type { OutboxItem } from '../../entities/OutboxItem';
 import { inUnitOfWork } from '../db/unitOfWork';
-import { MessageStatus } from '../messages/messageEnums';
-import { DeliveryStatus, FailureReason } from './deliveryEnums';
+import { MessageStatus } from '../vocabulary/messages';
+import { DeliveryStatus, FailureReason } from '../vocabulary/delivery';
 import { continueCascade, isFinished } from './messageDelivery';
 import { applyReceipt, type ReceiptDeps } from './recordReceipt';
 import type { ScheduledReceipt } from './providers/channelProvider';

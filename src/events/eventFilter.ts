@@ -1,6 +1,6 @@
 /** Which events a subscriber wants, and what its key lets it see. */
 import type { HubEvent } from '../../entities/HubEvent';
-import type { MessagingCategory } from '../categories/messagingCategory';
+import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import { HubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
 

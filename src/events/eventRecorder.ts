@@ -4,17 +4,9 @@
  */
 import type { EntityManager } from 'typeorm';
 import { HubEvent } from '../../entities/HubEvent';
-import type { MessagingCategory } from '../categories/messagingCategory';
-import type { Channel, FailureReason } from '../delivery/deliveryEnums';
-
-export enum DeliveryEventType {
-  QUEUED = 'QUEUED',
-  SENT = 'SENT',
-  DELIVERED = 'DELIVERED',
-  READ = 'READ',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
+import type { MessagingCategory } from '../vocabulary/messagingCategory';
+import type { Channel, FailureReason } from '../vocabulary/delivery';
+import { DeliveryEventType } from '../vocabulary/events';
 
 interface MessageRef {
   id: string;

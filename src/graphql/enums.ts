@@ -1,11 +1,11 @@
 /** Registers the domain enums with type-graphql under the contract's names. Imported before the schema is built. */
 import { registerEnumType } from 'type-graphql';
 import { MetricsDimension } from '../analytics/deliveryMetrics';
-import { MessagingCategory } from '../categories/messagingCategory';
-import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../delivery/deliveryEnums';
-import { DeliveryEventType } from '../events/eventRecorder';
-import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../messages/messageEnums';
-import { OrganisationType } from '../organisations/organisationType';
+import { MessagingCategory } from '../vocabulary/messagingCategory';
+import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../vocabulary/delivery';
+import { DeliveryEventType } from '../vocabulary/events';
+import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../vocabulary/messages';
+import { OrganisationType } from '../vocabulary/organisationType';
 import { ERROR_CODES } from '../shared/errors';
 
 const ErrorCodeEnum = Object.fromEntries(ERROR_CODES.map((code) => [code, code]));

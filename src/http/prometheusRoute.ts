@@ -1,7 +1,7 @@
 /** GET /metrics: Prometheus text format, for an ADMIN key (Prometheus sends it as a bearer token). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from '../auth/apiKeys';
-import { Role } from '../auth/roles';
+import { Role } from '../vocabulary/roles';
 import type { Hub } from '../hub';
 import { isHubError } from '../shared/errors';
 import { sendGraphqlError } from './respond';

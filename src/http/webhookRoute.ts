@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ReceiptInput } from '../delivery/recordReceipt';
 import { recordDeliveryReceipt } from '../delivery/recordReceipt';
-import { DeliveryStatus, FailureReason, NotificationStatus } from '../delivery/deliveryEnums';
+import { DeliveryStatus, FailureReason, NotificationStatus } from '../vocabulary/delivery';
 import type { Hub } from '../hub';
 import { HubError, isHubError } from '../shared/errors';
 import { BodyTooLargeError, readBody } from './requestBody';

@@ -13,7 +13,7 @@ import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { isUniqueViolation } from '../db/uniqueViolation';
 import { type AccessScope, UNRESTRICTED } from '../shared/scope';
-import { MessageDirection, MessageStatus } from './messageEnums';
+import { MessageDirection, MessageStatus } from '../vocabulary/messages';
 import type { MessageStore } from './messageStore';
 import { newMessage } from './newMessage';
 

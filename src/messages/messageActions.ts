@@ -6,14 +6,14 @@ import type { Message } from '../../entities/Message';
 import { OutboxKind } from '../../entities/OutboxItem';
 import { PatientReport } from '../../entities/PatientReport';
 import { inUnitOfWork, type UnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
-import { DeliveryStatus } from '../delivery/deliveryEnums';
+import { DeliveryStatus } from '../vocabulary/delivery';
 import { advanceMessage, type DeliveryDeps, endCascade, isFinished } from '../delivery/messageDelivery';
 import { applyReceipt } from '../delivery/recordReceipt';
-import { DeliveryEventType } from '../events/eventRecorder';
+import { DeliveryEventType } from '../vocabulary/events';
 import { HubError } from '../shared/errors';
 import { isRowId, newId } from '../shared/ids';
 import type { AccessScope } from '../shared/scope';
-import { MessageDirection, MessageStatus, ReportReason } from './messageEnums';
+import { MessageDirection, MessageStatus, ReportReason } from '../vocabulary/messages';
 import type { PatientReportStore } from './patientReportStore';
 
 export type MessageActionDeps = DeliveryDeps & UnitOfWorkDeps;

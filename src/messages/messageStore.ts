@@ -1,13 +1,13 @@
 /** Data access for messages. Every read applies the caller's AccessScope inside the query. */
 import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Message } from '../../entities/Message';
-import type { MessagingCategory } from '../categories/messagingCategory';
+import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Database } from '../db/database';
 import { forUpdate } from '../db/rowLock';
 import { normaliseOdsCode } from '../organisations/upsertOrganisation';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
-import type { MessageDirection, MessageStatus } from './messageEnums';
+import type { MessageDirection, MessageStatus } from '../vocabulary/messages';
 
 export interface MessageQuery {
   categories?: MessagingCategory[] | null;

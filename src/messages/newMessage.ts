@@ -3,9 +3,9 @@
  * empty, and the content report is computed from the subject and body.
  */
 import { Message } from '../../entities/Message';
-import type { MessagingCategory } from '../categories/messagingCategory';
+import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import { newId } from '../shared/ids';
-import type { MessageDirection, MessageStatus } from './messageEnums';
+import type { MessageDirection, MessageStatus } from '../vocabulary/messages';
 import { buildContentReport } from './rules/contentReport';
 
 export interface MessageEssentials {

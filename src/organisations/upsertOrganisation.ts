@@ -4,7 +4,7 @@ import type { Database } from '../db/database';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import type { OrganisationStore } from './organisationStore';
-import { OrganisationType } from './organisationType';
+import { OrganisationType } from '../vocabulary/organisationType';
 
 export interface OrganisationDetails {
   odsCode: string;

@@ -7,7 +7,7 @@
  * fallback order apply at once.
  */
 import type { ChannelPreferenceChange, PreferenceField } from '../../entities/ChannelPreferenceChange';
-import { Channel, DEFAULT_FALLBACK_ORDER } from '../delivery/deliveryEnums';
+import { Channel, DEFAULT_FALLBACK_ORDER } from '../vocabulary/delivery';
 
 export interface ChannelPreferencesView {
   notificationsEnabled: boolean;

@@ -1,7 +1,7 @@
 /** Records a patient's preference change; the notification setting waits out the NHS App's delay. */
 import { ChannelPreferenceChange, type PreferenceField } from '../../entities/ChannelPreferenceChange';
 import type { Database } from '../db/database';
-import { Channel } from '../delivery/deliveryEnums';
+import { Channel } from '../vocabulary/delivery';
 import type { PatientStore } from '../patients/patientStore';
 import { HOUR_MS, type Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';

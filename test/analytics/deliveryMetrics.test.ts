@@ -19,7 +19,7 @@ import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import { Message } from '../../entities/Message';
 import { PatientReport } from '../../entities/PatientReport';
 import { refreshRollups } from '../../src/analytics/refreshRollups';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import type { Hub } from '../../src/hub';
 import { ManualClock } from '../../src/shared/clock';
 import { newId } from '../../src/shared/ids';

@@ -3,7 +3,7 @@
  * answer, and that the extract agrees with deliveryMetrics.
  */
 import { refreshRollups } from '../../src/analytics/refreshRollups';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import type { Hub } from '../../src/hub';
 import { ManualClock } from '../../src/shared/clock';
 import { givenOrganisation, givenPatient } from '../support/fixtures';

@@ -4,7 +4,7 @@
  * directly and through deliveryMetrics (which reads the rollups the seed rebuilds).
  */
 import { deliveryMetrics, MetricsDimension } from '../../src/analytics/deliveryMetrics';
-import { MessagingCategory } from '../../src/categories/messagingCategory';
+import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
 import type { Hub } from '../../src/hub';
 import { isValidNhsNumber } from '../../src/patients/nhsNumber';
 import { seedLarge, type SeedLargeResult } from '../../scripts/seedLarge';

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, execute, getNamedType, GraphQLObjectType, GraphQLSchema, isObjectType, parse, type GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import { createContext } from '../../src/graphql/context';
 import { createErrorFormatter } from '../../src/graphql/errorFormatting';
 import { buildHubSchema } from '../../src/graphql/schema';

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createApiKey, generateApiKey, KEY_PREFIX } from '../../src/auth/apiKeys';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import type { Hub } from '../../src/hub';
 import { startServer } from '../../src/server';
 import { givenOrganisation } from '../support/fixtures';

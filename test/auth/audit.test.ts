@@ -5,7 +5,7 @@
  */
 import { AuditEvent } from '../../entities/AuditEvent';
 import { createApiKey } from '../../src/auth/apiKeys';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import type { Hub } from '../../src/hub';
 import { HOUR_MS, ManualClock } from '../../src/shared/clock';
 import { givenOrganisation, givenPatient } from '../support/fixtures';

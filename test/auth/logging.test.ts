@@ -5,7 +5,7 @@
  * production the client gets nothing else.
  */
 import 'reflect-metadata';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import { loadConfig } from '../../src/config';
 import { createHub, type Hub } from '../../src/hub';
 import { type RunningServer, startServer } from '../../src/server';

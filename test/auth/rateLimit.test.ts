@@ -3,7 +3,7 @@
  * that sends faster is answered 429 RATE_LIMITED with Retry-After, other keys carry on,
  * and the key is let through again once tokens have refilled. Rates are wall-clock.
  */
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import type { Hub } from '../../src/hub';
 import { callAs, errorCodes } from '../support/httpProbe';
 import { apiKey, createTestHub, startTestServer, type TestServer } from '../support/testHub';

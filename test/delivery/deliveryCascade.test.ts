@@ -6,7 +6,7 @@ import {
   firstStep,
   stepAfter,
 } from '../../src/delivery/rules/deliveryCascade';
-import { Channel, DEFAULT_FALLBACK_ORDER, FailureReason } from '../../src/delivery/deliveryEnums';
+import { Channel, DEFAULT_FALLBACK_ORDER, FailureReason } from '../../src/vocabulary/delivery';
 
 const { NHS_APP, SMS, EMAIL, LETTER } = Channel;
 

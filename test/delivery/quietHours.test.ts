@@ -1,5 +1,5 @@
 import { londonParts, londonTime, nextAllowedSendTime } from '../../src/delivery/rules/quietHours';
-import { Channel } from '../../src/delivery/deliveryEnums';
+import { Channel } from '../../src/vocabulary/delivery';
 
 const utc = (iso: string) => new Date(iso);
 

@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { HubEvent } from '../../entities/HubEvent';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import { DASHBOARD_CSP } from '../../src/http/dashboardRoute';
 import type { Hub } from '../../src/hub';
 import { ManualClock } from '../../src/shared/clock';

@@ -6,7 +6,7 @@
  * codes; afterwards it still answers normally and its data is intact.
  */
 import { createApiKey } from '../../src/auth/apiKeys';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import type { Hub } from '../../src/hub';
 import { getNamedType, type GraphQLInputType, isInputObjectType } from 'graphql';
 import { buildHubSchema } from '../../src/graphql/schema';

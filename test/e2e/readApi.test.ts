@@ -3,13 +3,13 @@
  * answered by fetch exactly as a client would call it.
  */
 import type { Hub } from '../../src/hub';
-import { MessagingCategory } from '../../src/categories/messagingCategory';
-import { MessageStatus } from '../../src/messages/messageEnums';
+import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
+import { MessageStatus } from '../../src/vocabulary/messages';
 import { DEMO_ORGANISATIONS, demoNhsNumbers, isDatabaseEmpty, seedDemoData } from '../../src/seed/demoSeed';
 import { startServer } from '../../src/server';
 import { ManualClock } from '../../src/shared/clock';
 import { apiKey, bearer, createTestHub, startTestServer, type TestServer } from '../support/testHub';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 
 describe('the read API over HTTP on demo data', () => {
   let hub: Hub;

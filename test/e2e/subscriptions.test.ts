@@ -6,7 +6,7 @@
 import { MoreThan } from 'typeorm';
 import { HubEvent } from '../../entities/HubEvent';
 import { hashApiKey } from '../../src/auth/apiKeys';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import type { Hub } from '../../src/hub';
 import { ManualClock } from '../../src/shared/clock';
 import { givenOrganisation, givenPatient } from '../support/fixtures';

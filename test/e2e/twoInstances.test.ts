@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import { VALID_NHS_NUMBERS } from '../support/fixtures';
 import { validSend } from '../support/sending';
 import { Collector, connect, type Connection, DELIVERY_EVENTS, waitFor } from '../support/subscriptions';
@@ -20,7 +20,8 @@ import { apiKey, createTestHub, type GraphqlResult } from '../support/testHub';
 
 const ROOT = resolve(__dirname, '../..');
 const MAIN = join(ROOT, 'dist/src/main.js');
-const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The suite's real Redis; TEST_REDIS_URL points it elsewhere. */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PRACTICE = 'A81001';
 const PATIENTS = VALID_NHS_NUMBERS.slice(0, 5);
 

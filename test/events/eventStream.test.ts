@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { Like } from 'typeorm';
 import { HubEvent, type HubEventKind } from '../../entities/HubEvent';
-import { MessagingCategory } from '../../src/categories/messagingCategory';
-import { Channel, FailureReason } from '../../src/delivery/deliveryEnums';
+import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
+import { Channel, FailureReason } from '../../src/vocabulary/delivery';
 import { InProcessEventBus } from '../../src/events/eventBus';
 import type { EventFilter } from '../../src/events/eventFilter';
-import { DeliveryEventType } from '../../src/events/eventRecorder';
+import { DeliveryEventType } from '../../src/vocabulary/events';
 import { EventStore } from '../../src/events/eventStore';
 import { eventStream, type EventStreamOptions } from '../../src/events/eventStream';
 import type { Hub } from '../../src/hub';

@@ -8,19 +8,20 @@ import { Writable } from 'node:stream';
 import { In } from 'typeorm';
 import { HubEvent } from '../../entities/HubEvent';
 import { Organisation } from '../../entities/Organisation';
-import { MessagingCategory } from '../../src/categories/messagingCategory';
+import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
 import { type Database, openDatabase } from '../../src/db/database';
 import { inUnitOfWork } from '../../src/db/unitOfWork';
-import { Channel, FailureReason } from '../../src/delivery/deliveryEnums';
+import { Channel, FailureReason } from '../../src/vocabulary/delivery';
 import { InProcessEventBus } from '../../src/events/eventBus';
-import { DeliveryEventType } from '../../src/events/eventRecorder';
+import { DeliveryEventType } from '../../src/vocabulary/events';
 import { RedisEventBus } from '../../src/events/redisEventBus';
 import type { Hub } from '../../src/hub';
-import { OrganisationType } from '../../src/organisations/organisationType';
+import { OrganisationType } from '../../src/vocabulary/organisationType';
 import { createLogger } from '../../src/shared/logger';
 import { createTestHub, resetDatabase } from '../support/testHub';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The suite's real Redis; TEST_REDIS_URL points it elsewhere. */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const AT = new Date('2026-03-10T10:00:00.000Z');
 
 let hub: Hub;

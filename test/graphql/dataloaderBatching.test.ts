@@ -5,11 +5,11 @@
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import { Message } from '../../entities/Message';
 import { PatientReport } from '../../entities/PatientReport';
-import { MessagingCategory } from '../../src/categories/messagingCategory';
-import { Channel, DeliveryStatus, FailureReason } from '../../src/delivery/deliveryEnums';
+import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
+import { Channel, DeliveryStatus, FailureReason } from '../../src/vocabulary/delivery';
 import type { Hub } from '../../src/hub';
-import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../../src/messages/messageEnums';
-import { OrganisationType } from '../../src/organisations/organisationType';
+import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../../src/vocabulary/messages';
+import { OrganisationType } from '../../src/vocabulary/organisationType';
 import { withCheckDigit } from '../../src/patients/nhsNumber';
 import { ManualClock } from '../../src/shared/clock';
 import { newId } from '../../src/shared/ids';

@@ -1,7 +1,7 @@
 /** Reading and writing patients and organisations through the GraphQL API. */
 import type { Hub } from '../../src/hub';
 import { withCheckDigit } from '../../src/patients/nhsNumber';
-import { OrganisationType } from '../../src/organisations/organisationType';
+import { OrganisationType } from '../../src/vocabulary/organisationType';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
 import { createTestHub, type GraphqlResult, startTestServer, type TestServer } from '../support/testHub';
 

@@ -1,7 +1,7 @@
 /** Small builders for rows the tests need, written through the real use cases. */
 import type { Hub } from '../../src/hub';
 import { upsertOrganisation } from '../../src/organisations/upsertOrganisation';
-import { OrganisationType } from '../../src/organisations/organisationType';
+import { OrganisationType } from '../../src/vocabulary/organisationType';
 import { upsertPatient, type PatientDetails } from '../../src/patients/upsertPatient';
 
 export const VALID_NHS_NUMBERS = ['9434765919', '9434765870', '4010232137', '9990000018', '9990000026', '9990000034'];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'typeorm';
 import { createApiKey } from '../../src/auth/apiKeys';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/vocabulary/roles';
 import { loadConfig, type HubConfig } from '../../src/config';
 import { createHub, type Hub } from '../../src/hub';
 import { startServer, type RunningServer } from '../../src/server';

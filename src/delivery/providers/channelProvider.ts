@@ -2,7 +2,7 @@
  * What the dispatcher asks of a channel's supplier. Each channel has one provider: the
  * simulated supplier by default, or the HTTP provider when PROVIDER_URL_<CHANNEL> is set.
  */
-import type { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../deliveryEnums';
+import type { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../vocabulary/delivery';
 
 export interface ProviderRequest {
   attemptId: string;

@@ -11,7 +11,7 @@
  * Details never contain the message body we sent: only the status and a short, single-line
  * excerpt of what the supplier answered (with any echo of our body redacted).
  */
-import { Channel, FailureReason } from '../deliveryEnums';
+import { Channel, FailureReason } from '../../vocabulary/delivery';
 import type { ChannelProvider, ProviderOutcome, ProviderRequest } from './channelProvider';
 
 export interface HttpProviderOptions {

@@ -1,6 +1,6 @@
 /** One provider per channel: HTTP where PROVIDER_URL_<CHANNEL> is set, the simulator otherwise. */
 import type { HubConfig } from '../../config';
-import { Channel } from '../deliveryEnums';
+import { Channel } from '../../vocabulary/delivery';
 import type { ChannelProvider } from './channelProvider';
 import { HttpProvider } from './httpProvider';
 import { parseSimulationPlan, SimulatedProvider } from './simulatedProvider';

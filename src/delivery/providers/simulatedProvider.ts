@@ -10,7 +10,7 @@
  * stores them as due times.
  */
 import { createHash } from 'crypto';
-import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../deliveryEnums';
+import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../vocabulary/delivery';
 import type { ChannelProvider, ProviderOutcome, ProviderRequest, ScheduledReceipt } from './channelProvider';
 
 export interface SimulationPlan {

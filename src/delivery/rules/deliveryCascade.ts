@@ -5,7 +5,7 @@
  * cannot be used is recorded as skipped with its reason, so the patient's delivery history can
  * say why a letter arrived instead of an app message.
  */
-import { Channel, DEFAULT_FALLBACK_ORDER, FailureReason } from '../deliveryEnums';
+import { Channel, DEFAULT_FALLBACK_ORDER, FailureReason } from '../../vocabulary/delivery';
 
 export interface CascadePatient {
   nhsAppUser: boolean;

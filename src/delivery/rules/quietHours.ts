@@ -3,7 +3,7 @@
  * or texted and emailed outside working hours. The windows follow Europe/London, so they move
  * by an hour against UTC at the March and October clock changes; Intl does the time-zone work.
  */
-import { Channel } from '../deliveryEnums';
+import { Channel } from '../../vocabulary/delivery';
 
 export interface LondonParts {
   year: number;

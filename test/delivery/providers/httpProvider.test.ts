@@ -2,7 +2,7 @@ import http from 'http';
 import type { AddressInfo } from 'net';
 import { HttpProvider } from '../../../src/delivery/providers/httpProvider';
 import type { ProviderRequest } from '../../../src/delivery/providers/channelProvider';
-import { Channel, FailureReason } from '../../../src/delivery/deliveryEnums';
+import { Channel, FailureReason } from '../../../src/vocabulary/delivery';
 
 interface Received {
   method: string | undefined;

@@ -5,7 +5,7 @@ import {
   type SimulationPlan,
 } from '../../../src/delivery/providers/simulatedProvider';
 import type { ProviderOutcome, ProviderRequest } from '../../../src/delivery/providers/channelProvider';
-import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../../src/delivery/deliveryEnums';
+import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../../src/vocabulary/delivery';
 
 function request(channel: Channel, attemptId: string, extra: Partial<ProviderRequest> = {}): ProviderRequest {
   return {
