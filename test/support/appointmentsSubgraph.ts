@@ -5,6 +5,7 @@
  * `_entities` for patients this subgraph names.
  */
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
@@ -59,7 +60,10 @@ export async function startAppointmentsSubgraph(appointments: Appointment[]): Pr
       appointments: (patient: { nhsNumber: string }) => appointments.filter((a) => a.nhsNumber === patient.nhsNumber),
     },
   };
-  const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: APPOINTMENTS_TYPE_DEFS, resolvers: resolvers as never }) });
+  const server = new ApolloServer({
+    schema: buildSubgraphSchema({ typeDefs: APPOINTMENTS_TYPE_DEFS, resolvers: resolvers as never }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
   const { url } = await startStandaloneServer(server, {
     listen: { port: 0, host: '127.0.0.1' },
     context: async ({ req }) => {
