@@ -67,6 +67,12 @@ describe('the hub as a Federation 2 subgraph (/subgraph)', () => {
     expect(sdl).toMatch(/type Patient\s+@key\(fields: "nhsNumber"\)/);
     expect(sdl).toMatch(/type Message\s+@key\(fields: "id"\)/);
     expect(sdl).toMatch(/type Organisation\s+@key\(fields: "odsCode"\)/);
+
+    // composition tools may ask with any role's key, but never without one
+    const analyst = await subgraph('{ _service { sdl } }', {}, bearer(await apiKey(hub, Role.ANALYST)));
+    expect(analyst.body.data!._service.sdl).toBe(sdl);
+    const anonymous = await subgraph('{ _service { sdl } }', {}, {});
+    expect(anonymous.status).toBe(401);
   });
 
   it('resolves 100 patient references with the same few SQL statements as 10', async () => {
