@@ -148,15 +148,40 @@ describe('the hub as a Federation 2 subgraph (/subgraph)', () => {
     ]);
   });
 
-  it('refuses keys without the role the queries need, and bad keys, exactly as /graphql does', async () => {
-    const analyst = await apiKey(hub, Role.ANALYST);
-    const refs = { representations: patientRefs([data.nhsNumbers[0]]) };
-    const forbidden = await subgraph(PATIENT_ENTITIES, refs, bearer(analyst));
-    expect(forbidden.body.data!._entities).toEqual([null]);
-    expect(forbidden.body.errors!.map((e) => [e.extensions?.code, e.path])).toEqual([['FORBIDDEN', ['_entities', 0]]]);
-    const plain = await server.graphql(`{ patient(nhsNumber: "${data.nhsNumbers[0]}") { nhsNumber } }`, {}, bearer(analyst));
-    expect(plain.errors!.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+  it('answers every kind of key for each entity exactly as /graphql answers the matching query', async () => {
+    const callers: Array<[string, string]> = [
+      ['SENDER of A', senderA],
+      ['SENDER of B', await apiKey(hub, Role.SENDER, PRACTICE_B)],
+      ['ANALYST', await apiKey(hub, Role.ANALYST)],
+      ['DASHBOARD', await apiKey(hub, Role.DASHBOARD, PRACTICE_A)],
+      ['PROVIDER', await apiKey(hub, Role.PROVIDER)],
+      ['ADMIN', server.adminKey],
+    ];
+    const messageFromA = data.messages.find((m) => m.organisationOdsCode === PRACTICE_A)!;
+    const probes = [
+      { reference: { __typename: 'Patient', nhsNumber: data.nhsNumbers[0] }, selection: 'nhsNumber givenName', query: `patient(nhsNumber: "${data.nhsNumbers[0]}")` },
+      { reference: { __typename: 'Patient', nhsNumber: data.nhsNumbers[3] }, selection: 'nhsNumber givenName', query: `patient(nhsNumber: "${data.nhsNumbers[3]}")` },
+      { reference: { __typename: 'Message', id: messageFromA.id }, selection: 'id subject', query: `message(id: "${messageFromA.id}")` },
+      { reference: { __typename: 'Organisation', odsCode: PRACTICE_B }, selection: 'odsCode name', query: `organisation(odsCode: "${PRACTICE_B}")` },
+    ];
+    const seen = new Set<string>();
+    for (const [caller, key] of callers) {
+      for (const probe of probes) {
+        const plain = await server.graphql(`{ answer: ${probe.query} { ${probe.selection} } }`, {}, bearer(key));
+        const entity = await subgraph(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${probe.reference.__typename} { ${probe.selection} } } }`, { r: [probe.reference] }, bearer(key));
+        const label = `${caller} → ${probe.query}`;
+        expect({ label, answer: entity.body.data!._entities[0], codes: (entity.body.errors ?? []).map((e) => e.extensions?.code) }).toEqual({
+          label,
+          answer: plain.data!.answer,
+          codes: (plain.errors ?? []).map((e) => e.extensions?.code),
+        });
+        seen.add(plain.errors ? String(plain.errors[0].extensions?.code) : plain.data!.answer === null ? 'null' : 'data');
+      }
+    }
+    // the table exercised refusals, hidden rows and visible ones
+    expect([...seen].sort()).toEqual(['FORBIDDEN', 'data', 'null']);
 
+    const refs = { representations: patientRefs([data.nhsNumbers[0]]) };
     const anonymous = await subgraph(PATIENT_ENTITIES, refs, {});
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.errors![0].extensions?.code).toBe('UNAUTHENTICATED');
