@@ -40,7 +40,7 @@ describe('the hub as a Federation 2 subgraph (/subgraph)', () => {
     data = await givenFederationData(hub);
     server = await startTestServer(hub);
     senderA = await apiKey(hub, Role.SENDER, PRACTICE_A);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await server.stop();
@@ -100,6 +100,34 @@ describe('the hub as a Federation 2 subgraph (/subgraph)', () => {
       expect(entity.messages.totalCount).toBe(mine.length);
       expect(entity.messages.edges.map((e: any) => e.node.id)).toEqual(mine.slice(0, 3).map((m) => m.id));
     });
+  });
+
+  it('resolves message and organisation references in batches too', async () => {
+    const query = `query ($representations: [_Any!]!) {
+      _entities(representations: $representations) {
+        ... on Message { id subject patient { nhsNumber } organisation { odsCode } }
+        ... on Organisation { odsCode name }
+      }
+    }`;
+    const refsFor = (messages: typeof data.messages) => [
+      ...messages.map((m) => ({ __typename: 'Message', id: m.id })),
+      { __typename: 'Organisation', odsCode: PRACTICE_A },
+      { __typename: 'Organisation', odsCode: PRACTICE_B },
+    ];
+    logger.reset();
+    const all = await subgraph(query, { representations: refsFor(data.messages) });
+    const allStatements = logger.statements.length;
+    logger.reset();
+    const few = await subgraph(query, { representations: refsFor(data.messages.slice(0, 3)) });
+    expect(all.body.errors).toBeUndefined();
+    expect(few.body.errors).toBeUndefined();
+    // messages, their patients, the organisations (references and relations share one loader)
+    expect(allStatements).toBeLessThanOrEqual(3);
+    expect(logger.statements.length).toBe(allStatements);
+    const entities = all.body.data!._entities;
+    expect(entities).toHaveLength(data.messages.length + 2);
+    data.messages.forEach((m, i) => expect(entities[i]).toEqual({ id: m.id, subject: m.subject, patient: { nhsNumber: m.nhsNumber }, organisation: { odsCode: m.organisationOdsCode } }));
+    expect(entities.slice(-2).map((o: any) => o.name)).toEqual(['The Densham Surgery', 'Riverside Medical Centre']);
   });
 
   it("answers a SENDER's references as /graphql answers its queries: other practices' patients and messages are null", async () => {

@@ -76,7 +76,7 @@ describe('the hub in a supergraph behind @apollo/gateway', () => {
     ]);
     if (composition.errors) throw new Error(`composition failed: ${composition.errors.map((e) => e.message).join('\n')}`);
     gateway = await startGateway(composition.supergraphSdl);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await gateway?.stop();
