@@ -164,8 +164,9 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     schema,
     subgraphSchema,
     stop: async () => {
-      await subgraphApollo.stop();
+      // Draining the HTTP server (with /graphql's Apollo) lets in-flight /subgraph requests finish too.
       await apollo.stop();
+      await subgraphApollo.stop();
     },
   };
 }
