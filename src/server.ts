@@ -1,14 +1,14 @@
 /**
- * The hub's single port: GraphQL over HTTP at /graphql, the receipts webhook and health
- * endpoints. Every GraphQL request is authenticated by API key and rate limited per key
- * before it reaches Apollo.
+ * The hub's single port: GraphQL over HTTP at /graphql, the same API as a Federation 2
+ * subgraph at /subgraph, the receipts webhook and health endpoints. Every GraphQL request
+ * is authenticated by API key and rate limited per key before it reaches Apollo.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { authenticate, type Principal } from './auth/apiKeys';
@@ -19,6 +19,7 @@ import { createContext, type HubContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/errorFormatting';
 import { QUERY_LIMITS, queryLimits } from './graphql/queryLimits';
 import { buildHubSchema } from './graphql/schema';
+import { buildHubSubgraphSchema } from './graphql/subgraphSchema';
 import { dashboardHandler } from './http/dashboardRoute';
 import { graphqlHandler } from './http/graphqlRoute';
 import { sendGraphqlError, sendJson } from './http/respond';
@@ -37,6 +38,8 @@ export interface RunningServer {
   port: number;
   httpServer: Server;
   schema: GraphQLSchema;
+  /** The Federation 2 subgraph schema served at /subgraph. */
+  subgraphSchema: GraphQLSchema;
   stop(): Promise<void>;
 }
 
@@ -53,36 +56,45 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
   const armor = queryLimits();
   const subscriptions = startSubscriptionServer(hub, httpServer, schema, logger);
 
-  const apollo = new ApolloServer<HubContext>({
-    schema,
-    csrfPrevention: true,
-    introspection: !production,
-    hideSchemaDetailsFromClientErrors: production,
-    allowBatchedHttpRequests: false,
-    includeStacktraceInErrorResponses: false,
-    formatError: createErrorFormatter({ production, logger }),
-    validationRules: armor.validationRules,
-    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-    plugins: [
-      ...armor.plugins,
-      auditPlugin(hub.stores.audit),
-      requestLogPlugin(logger, hub.metrics),
-      refuseSubscriptionsOverHttp,
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
-    ],
-  });
+  /** /graphql and /subgraph answer with the same limits, audit, logging and error formatting. */
+  const hubApollo = (served: GraphQLSchema, lifecyclePlugins: ApolloServerPlugin<HubContext>[]) =>
+    new ApolloServer<HubContext>({
+      schema: served,
+      csrfPrevention: true,
+      introspection: !production,
+      hideSchemaDetailsFromClientErrors: production,
+      allowBatchedHttpRequests: false,
+      includeStacktraceInErrorResponses: false,
+      formatError: createErrorFormatter({ production, logger }),
+      validationRules: armor.validationRules,
+      parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+      plugins: [
+        ...armor.plugins,
+        auditPlugin(hub.stores.audit),
+        requestLogPlugin(logger, hub.metrics),
+        refuseSubscriptionsOverHttp,
+        ...lifecyclePlugins,
+        production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      ],
+    });
+  const apollo = hubApollo(schema, [
+    ApolloServerPluginDrainHttpServer({ httpServer }),
+    { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
+  ]);
+  const subgraphSchema = buildHubSubgraphSchema(schema);
+  // No field traces for gateways: the hub reports through its own logs and /metrics.
+  const subgraphApollo = hubApollo(subgraphSchema, [ApolloServerPluginInlineTraceDisabled()]);
   await apollo.start();
+  await subgraphApollo.start();
 
-  const graphql = graphqlHandler(apollo, async (request: AuthenticatedRequest) => {
+  const contextFor = async (request: AuthenticatedRequest) => {
     const principal = request[PRINCIPAL];
     if (!principal) throw new Error('GraphQL request reached Apollo without a principal');
     return createContext(hub, principal, randomUUID());
-  });
+  };
 
   /** Authenticates and rate limits, then serves GraphQL; a browser asking for the landing page needs no key. */
-  const authenticatedGraphql: RouteHandler = async (request, response, url) => {
+  const authenticated = (graphql: RouteHandler): RouteHandler => async (request, response, url) => {
     const wantsLandingPage = request.method === 'GET' && !url.search && (request.headers.accept ?? '').includes('text/html');
     if (wantsLandingPage) return graphql(request, response, url);
     let principal: Principal;
@@ -99,10 +111,14 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     (request as AuthenticatedRequest)[PRINCIPAL] = principal;
     return graphql(request, response, url);
   };
+  const authenticatedGraphql = authenticated(graphqlHandler(apollo, contextFor));
+  const authenticatedSubgraph = authenticated(graphqlHandler(subgraphApollo, contextFor));
 
   const routes: Partial<Record<string, RouteHandler>> = {
     'GET /graphql': authenticatedGraphql,
     'POST /graphql': authenticatedGraphql,
+    'GET /subgraph': authenticatedSubgraph,
+    'POST /subgraph': authenticatedSubgraph,
     'POST /webhooks/receipts': webhookReceiptsHandler(hub),
     'GET /dashboard': dashboardHandler(),
     'GET /exports/delivery-metrics.csv': metricsExportHandler(hub),
@@ -146,8 +162,11 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     port,
     httpServer,
     schema,
+    subgraphSchema,
     stop: async () => {
+      // Draining the HTTP server (with /graphql's Apollo) lets in-flight /subgraph requests finish too.
       await apollo.stop();
+      await subgraphApollo.stop();
     },
   };
 }
