@@ -62,6 +62,8 @@ function londonDaysTouched(from: Date, to: Date): string[] {
  */
 export const DAILY_ROLLUPS_IN_STEP = 'rollups.daily';
 
+/** Named locks are server-wide in MySQL, so the lock name carries the database name too. */
+const ROLLUP_LOCK = 'nhs_app_hub_rollups:';
 const DAILY_KEYS = ['london_day', 'organisation_ods_code', 'category', 'delivered_channel'];
 const DAILY_COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
 
@@ -213,12 +215,12 @@ export class RollupStore {
     }
     const runner = this.db.dataSource.createQueryRunner();
     try {
-      const [{ locked }] = await runner.query("SELECT GET_LOCK('nhs_app_hub_rollups', 0) AS locked");
+      const [{ locked }] = await runner.query('SELECT GET_LOCK(CONCAT(?, DATABASE()), 0) AS locked', [ROLLUP_LOCK]);
       if (Number(locked) !== 1) return false;
       try {
         await work();
       } finally {
-        await runner.query("SELECT RELEASE_LOCK('nhs_app_hub_rollups')");
+        await runner.query('SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))', [ROLLUP_LOCK]);
       }
       return true;
     } finally {
