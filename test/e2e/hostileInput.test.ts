@@ -13,11 +13,11 @@ import { buildHubSchema } from '../../src/graphql/schema';
 import { demoNhsNumbers, seedDemoData } from '../../src/seed/demoSeed';
 import { ManualClock } from '../../src/shared/clock';
 import { givenPatient } from '../support/fixtures';
-import { contractErrorCodes, errorCodes, httpGraphql, type HttpAnswer, type RawRequest } from '../support/httpProbe';
+import { errorCodes, servedErrorCodes, httpGraphql, type HttpAnswer, type RawRequest } from '../support/httpProbe';
 import { validSend } from '../support/sending';
 import { createTestHub, startTestServer, type TestServer } from '../support/testHub';
 
-const CONTRACT_CODES = contractErrorCodes();
+const CONTRACT_CODES = servedErrorCodes();
 const DEMO_PATIENT = demoNhsNumbers(1)[0];
 /** Not demo patients: the mutations below may change them. */
 const SEND_TARGET = '9434765919';
