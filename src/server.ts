@@ -17,11 +17,12 @@ import { requestLogPlugin } from './graphql/requestLogPlugin';
 import { refuseSubscriptionsOverHttp } from './graphql/subscriptionsOverHttpPlugin';
 import { createContext, type HubContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/errorFormatting';
+import { pageSizeRule, withoutCostLimitAfterPageSizeRefusal } from './graphql/pageSizeRule';
 import { QUERY_LIMITS, queryLimits } from './graphql/queryLimits';
 import { buildHubSchema } from './graphql/schema';
 import { dashboardHandler } from './http/dashboardRoute';
 import { graphqlHandler } from './http/graphqlRoute';
-import { sendGraphqlError, sendJson } from './http/respond';
+import { sendError, sendGraphqlError, sendJson } from './http/respond';
 import { webhookReceiptsHandler } from './http/webhookRoute';
 import { metricsExportHandler } from './http/metricsExportRoute';
 import { prometheusHandler } from './http/prometheusRoute';
@@ -61,7 +62,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter({ production, logger }),
-    validationRules: armor.validationRules,
+    validationRules: [pageSizeRule, ...withoutCostLimitAfterPageSizeRefusal(armor.validationRules)],
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     plugins: [
       ...armor.plugins,
@@ -113,7 +114,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
         await hub.db.dataSource.query('SELECT 1');
         sendJson(res, 200, { status: 'ready' });
       } catch {
-        sendJson(res, 503, { status: 'database unavailable' });
+        sendError(res, 503, 'INTERNAL_SERVER_ERROR', 'The database does not answer');
       }
     },
   };
@@ -124,14 +125,16 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     const handler = routes[route];
     response.once('finish', () => hub.metrics.httpRequests.inc({ method: request.method ?? '', route: handler ? url.pathname : 'unmatched', status: String(response.statusCode) }));
     if (!handler) {
-      sendJson(response, 404, { error: `No route for ${request.method} ${url.pathname}` });
+      sendError(response, 404, 'NOT_FOUND', `No route for ${request.method} ${url.pathname}`);
       return;
     }
     Promise.resolve(handler(request, response, url)).catch((error) => {
       const correlationId = randomUUID();
       logger.error({ err: error, path: url.pathname, correlationId }, 'request failed');
-      if (!response.headersSent) sendGraphqlError(response, 500, 'INTERNAL_SERVER_ERROR', `Internal server error (correlation id ${correlationId})`);
-      else response.end();
+      const message = `Internal server error (correlation id ${correlationId})`;
+      if (response.headersSent) response.end();
+      else if (url.pathname === '/graphql') sendGraphqlError(response, 500, 'INTERNAL_SERVER_ERROR', message);
+      else sendError(response, 500, 'INTERNAL_SERVER_ERROR', message);
     });
   });
 

@@ -197,7 +197,7 @@ describe('the read API over HTTP on demo data', () => {
       await hub.db.dataSource.destroy();
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'database unavailable' });
+      expect(await ready.json()).toEqual({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'The database does not answer' } });
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     });
   });
