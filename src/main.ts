@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   if (config.seedDemo) {
     // The embedded demo gets a fresh admin key at every start; production has none until an operator creates one.
     await hub.stores.apiKeys.revokeByName(DEMO_ADMIN_KEY_NAME, hub.clock.now());
-    const { key } = await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role: Role.ADMIN, name: DEMO_ADMIN_KEY_NAME });
+    const { key } = await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role: Role.ADMIN, name: DEMO_ADMIN_KEY_NAME });
     console.log(`demo admin key: ${key}`);
   }
   const server = await startServer(hub, { logger });

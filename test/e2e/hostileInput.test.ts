@@ -567,7 +567,7 @@ describe('injection strings in every string argument', () => {
   });
 
   it('as a SENDER, whose queries are scoped by organisation', async () => {
-    const { key } = await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role: Role.SENDER, organisationOdsCode: 'A81001', name: 'hostile sender' });
+    const { key } = await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role: Role.SENDER, organisationOdsCode: 'A81001', name: 'hostile sender' });
     const scoped = TARGETS.filter((t) => /^(patients|patient|Patient|message|messages|sendMessage|cancelMessage|reportMessage)\b/.test(t.name));
     const cases: Array<[string, RawRequest]> = [];
     for (const target of scoped) for (const [name, value] of INJECTIONS.slice(0, 6)) cases.push([`SENDER ${target.name} ← ${name}`, graphqlBody(target.query, target.variables(value))]);
