@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { authenticate, type Principal } from './auth/apiKeys';
 import { auditPlugin } from './graphql/auditPlugin';
@@ -21,6 +20,7 @@ import { pageSizeRule, withoutCostLimitAfterPageSizeRefusal } from './graphql/pa
 import { QUERY_LIMITS, queryLimits } from './graphql/queryLimits';
 import { buildHubSchema } from './graphql/schema';
 import { dashboardHandler } from './http/dashboardRoute';
+import { explorerHandler } from './http/explorerRoute';
 import { graphqlHandler } from './http/graphqlRoute';
 import { sendError, sendGraphqlError, sendJson } from './http/respond';
 import { webhookReceiptsHandler } from './http/webhookRoute';
@@ -71,7 +71,8 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       refuseSubscriptionsOverHttp,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // The landing page is the hub's own explorer (GET /explorer), which needs no internet.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -82,9 +83,12 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     return createContext(hub, principal, randomUUID());
   });
 
-  /** Authenticates and rate limits, then serves GraphQL; a browser asking for the landing page needs no key. */
+  const explorer = production ? null : explorerHandler();
+
+  /** Authenticates and rate limits, then serves GraphQL; a browser asking for the landing page gets the explorer, with no key. */
   const authenticatedGraphql: RouteHandler = async (request, response, url) => {
     const wantsLandingPage = request.method === 'GET' && !url.search && (request.headers.accept ?? '').includes('text/html');
+    if (wantsLandingPage && explorer) return explorer(request, response, new URL('/explorer', url));
     if (wantsLandingPage) return graphql(request, response, url);
     let principal: Principal;
     try {
@@ -106,6 +110,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     'POST /graphql': authenticatedGraphql,
     'POST /webhooks/receipts': webhookReceiptsHandler(hub),
     'GET /dashboard': dashboardHandler(),
+    ...(explorer ? { 'GET /explorer': explorer } : {}),
     'GET /exports/delivery-metrics.csv': metricsExportHandler(hub),
     'GET /metrics': prometheusHandler(hub),
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
