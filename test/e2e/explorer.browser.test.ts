@@ -123,7 +123,7 @@ describe('the explorer in Chromium', () => {
     await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${server.adminKey}` }));
     await page.locator('.graphiql-execute-button').click();
     const response = page.locator('.graphiql-response');
-    await page.waitForFunction(() => (document.querySelector('.graphiql-response')?.textContent ?? '').includes('NHS_APP_MESSAGING'), null, { timeout: 20_000 });
+    await page.locator('.graphiql-response', { hasText: 'NHS_APP_MESSAGING' }).waitFor({ timeout: 20_000 });
     const text = (await response.textContent()) ?? '';
     expect(text).toContain('"messagingCategories"');
     expect(text).not.toContain('UNAUTHENTICATED');
