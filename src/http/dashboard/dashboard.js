@@ -21,6 +21,9 @@ import { createClient } from '/dashboard?asset=graphql-ws/client.js';
 const KEY_STORAGE = 'nhs-hub-dashboard.api-key';
 const FEED_LIMIT = 200;
 const CHART_MINUTES = 60;
+/** Minutes per chart bar, tried in order until bars are at least MIN_SLOT_PX apart. */
+const BAR_MINUTES = [1, 2, 5, 10];
+const MIN_SLOT_PX = 10;
 const MINUTE = 60_000;
 const MAX_BACKOFF_MS = 30_000;
 const STABLE_AFTER_MS = 10_000;
@@ -359,14 +362,25 @@ function renderChart() {
   const firstMinute = nowMinute - (CHART_MINUTES - 1) * MINUTE;
   for (const minute of state.minutes.keys()) if (minute < firstMinute) state.minutes.delete(minute);
 
-  const buckets = [];
-  for (let i = 0; i < CHART_MINUTES; i += 1) buckets.push(state.minutes.get(firstMinute + i * MINUTE) ?? { delivered: 0, read: 0, failed: 0, fallback: 0 });
-  const totals = Object.fromEntries(SERIES.map(({ key }) => [key, buckets.reduce((sum, b) => sum + b[key], 0)]));
+  const minutes = [];
+  for (let i = 0; i < CHART_MINUTES; i += 1) minutes.push(state.minutes.get(firstMinute + i * MINUTE) ?? { delivered: 0, read: 0, failed: 0, fallback: 0 });
+  const totals = Object.fromEntries(SERIES.map(({ key }) => [key, minutes.reduce((sum, b) => sum + b[key], 0)]));
+  // One bar per minute where there is room for bars at least MIN_SLOT_PX apart, else per 2, 5 or 10 minutes.
+  const perBar = BAR_MINUTES.find((m) => plotWidth / (CHART_MINUTES / m + 1) >= MIN_SLOT_PX) ?? BAR_MINUTES[BAR_MINUTES.length - 1];
+  const firstBar = Math.floor(firstMinute / (perBar * MINUTE));
+  const barCount = Math.floor(nowMinute / (perBar * MINUTE)) - firstBar + 1;
+  const buckets = Array.from({ length: barCount }, () => ({ delivered: 0, read: 0, failed: 0, fallback: 0 }));
+  minutes.forEach((counts, i) => {
+    const bar = Math.floor((firstMinute + i * MINUTE) / (perBar * MINUTE)) - firstBar;
+    for (const { key } of SERIES) buckets[bar][key] += counts[key];
+  });
+  $('chart-heading').textContent = perBar === 1 ? 'Per minute, last 60 minutes' : `Per ${perBar} minutes, last 60 minutes`;
+  const barStart = (i) => (firstBar + i) * perBar * MINUTE;
   const stackHeights = buckets.map((b) => SERIES.reduce((sum, { key }) => sum + b[key], 0));
   const peak = Math.max(0, ...stackHeights);
   const step = niceStep(peak);
   const yMax = Math.max(step * 4, Math.ceil(peak / step) * step);
-  const slot = plotWidth / CHART_MINUTES;
+  const slot = plotWidth / barCount;
   const barWidth = Math.max(2, slot * 0.74);
   const x = (i) => left + i * slot + (slot - barWidth) / 2;
   const y = (value) => top + plotHeight - (value / yMax) * plotHeight;
@@ -377,9 +391,9 @@ function renderChart() {
     grid.append(svg('line', { x1: left, x2: width - right, y1: y(value), y2: y(value) }));
     axis.append(svg('text', { x: left - 8, y: y(value), dy: '0.35em', 'text-anchor': 'end' }, numberFormat.format(value)));
   }
-  for (let i = 0; i < CHART_MINUTES; i += 1) {
-    const minute = new Date(firstMinute + i * MINUTE);
-    if (minute.getUTCMinutes() % 10 !== 0) continue;
+  for (let i = 0; i < barCount; i += 1) {
+    const minute = new Date(barStart(i));
+    if (minute.getUTCMinutes() % 10 !== 0 || minute.getTime() < firstMinute) continue;
     const centre = left + (i + 0.5) * slot;
     const anchor = centre + 24 > width ? 'end' : 'middle';
     grid.append(svg('line', { class: 'tick', x1: centre, x2: centre, y1: top + plotHeight, y2: top + plotHeight + 5 }));
