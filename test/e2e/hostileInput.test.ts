@@ -92,6 +92,7 @@ const TARGETS: Target[] = [
   { name: 'deliveryMetrics(filter.organisationOdsCodes)', query: 'query ($s: String!) { deliveryMetrics(filter: { from: "2026-01-01T00:00:00Z", to: "2026-04-01T00:00:00Z", organisationOdsCodes: [$s, "A81001"] }, groupBy: [ORGANISATION]) { organisationOdsCode messages } }', variables: (s) => ({ s }) },
   { name: 'deliveryMetrics(filter.from)', query: 'query ($s: DateTime!) { deliveryMetrics(filter: { from: $s, to: "2026-04-01T00:00:00Z" }) { messages } }', variables: (s) => ({ s }) },
   { name: 'deliveryMetrics(filter.to)', query: 'query ($s: DateTime!) { deliveryMetrics(filter: { from: "2026-01-01T00:00:00Z", to: $s }) { messages } }', variables: (s) => ({ s }) },
+  { name: 'latestEventId(before)', query: 'query ($s: DateTime) { latestEventId(before: $s) }', variables: (s) => ({ s }) },
   { name: 'auditEvents(after)', query: 'query ($s: String) { auditEvents(first: 5, after: $s) { totalCount } }', variables: (s) => ({ s }) },
   { name: 'auditEvents(filter.action)', query: 'query ($s: String) { auditEvents(first: 5, filter: { action: $s }) { totalCount } }', variables: (s) => ({ s }) },
   { name: 'auditEvents(filter.apiKeyId)', query: 'query ($s: ID) { auditEvents(first: 5, filter: { apiKeyId: $s }) { totalCount } }', variables: (s) => ({ s }) },
