@@ -1,7 +1,8 @@
 /**
- * deliveryMetrics at national scale: `npm run bench [-- --messages N] [-- --reset]`.
+ * deliveryMetrics at national scale: `npm run bench [-- --messages N] [--reset] [--record]`.
  *
- * Uses DATABASE_URL (default mysql://root@127.0.0.1:3306/hub_bench, created if missing),
+ * Uses DATABASE_URL (default mysql://root@127.0.0.1:3306/hub_bench, created if missing; the
+ * database used is printed first),
  * seeds 1,000,000 hub-sent messages with scripts/seedLarge.ts unless the database already
  * holds that many, then times deliveryMetrics directly (warm-up, then several runs each):
  *
@@ -10,8 +11,9 @@
  *   (c) 30 days grouped by CATEGORY, CHANNEL and HOUR    (reported)
  *   (d) one rollup refresh after 1,000 messages changed  (reported)
  *
- * Prints a table, writes bench/results/metrics-<database>.json and appends a line to
- * bench/results/README.md. A missed target is printed, not failed: the exit code is 0.
+ * Prints a table and writes bench/runs/metrics-<database>.json (git-ignored). With --record
+ * it writes the committed bench/results/metrics-<database>.json instead and appends a line
+ * to bench/results/README.md. A missed target is printed, not failed: the exit code is 0.
  */
 import 'reflect-metadata';
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { RollupStore } from '../src/analytics/rollupStore';
 import { type Database, openDatabase } from '../src/db/database';
 import { systemClock } from '../src/shared/clock';
 import { HANDFUL_OF_MESSAGES, seedLarge } from '../scripts/seedLarge';
+import { benchOutput, printableDatabaseUrl } from './benchOutput';
 
 const DEFAULT_URL = 'mysql://root@127.0.0.1:3306/hub_bench';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -73,7 +76,11 @@ async function ensureMysqlDatabase(url: string): Promise<void> {
   const { createConnection } = require('mysql2/promise') as typeof import('mysql2/promise');
   const connection = await createConnection(parsed.toString());
   try {
-    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const [existing] = (await connection.query('SHOW DATABASES LIKE ?', [name])) as unknown as [unknown[]];
+    if (existing.length === 0) {
+      process.stdout.write(`bench: creating database ${name}\n`);
+      await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    }
   } finally {
     await connection.end();
   }
@@ -195,8 +202,9 @@ async function main(args: string[]): Promise<void> {
   const url = process.env.DATABASE_URL?.trim() || DEFAULT_URL;
   const target = Number(option(args, 'messages') ?? 1_000_000);
   const reset = args.includes('--reset');
+  const output = benchOutput(args, join(__dirname, '..', '..'));
+  process.stdout.write(`bench: database ${printableDatabaseUrl(url)}${process.env.DATABASE_URL?.trim() ? '' : ' (the default; set DATABASE_URL to use another)'}\n`);
   if (/^(mysql|mariadb):/i.test(url)) await ensureMysqlDatabase(url);
-  process.stderr.write(`bench: database ${url.replace(/\/\/[^@/]*@/, '//…@')}\n`);
   const db = await openDatabase(url);
   try {
     const hubSent = await count(db, 'SELECT COUNT(*) AS n FROM messages WHERE source_reference IS NULL');
@@ -244,17 +252,19 @@ async function main(args: string[]): Promise<void> {
       results: timings,
       allTargetsMet: failed.length === 0,
     };
-    const dir = join(__dirname, '..', '..', 'bench', 'results');
+    const dir = output.dir;
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `metrics-${databaseName}.json`);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    const readme = join(dir, 'README.md');
-    if (!existsSync(readme) || readFileSync(readme, 'utf8').trim() === '') {
-      writeFileSync(readme, '# deliveryMetrics benchmark results\n\nOne line per `npm run bench` run (bench/metricsBench.ts); the latest full result per database is in `metrics-<database>.json`. Medians of 7 runs after 2 warm-ups; targets < 1000 ms for (a) and (b).\n\n');
+    if (output.recorded) {
+      const readme = join(dir, 'README.md');
+      if (!existsSync(readme) || readFileSync(readme, 'utf8').trim() === '') {
+        writeFileSync(readme, '# deliveryMetrics benchmark results\n\nOne line per `npm run bench -- --record` run (bench/metricsBench.ts); the latest full result per database is in `metrics-<database>.json`. Medians of 7 runs after 2 warm-ups; targets < 1000 ms for (a) and (b).\n\n');
+      }
+      const summary = timings.map((t) => `(${t.id}) ${t.medianMs} ms${t.pass === null ? '' : t.pass ? ' PASS' : ' FAIL'}`).join(', ');
+      appendFileSync(readme, `- ${results.date.slice(0, 16).replace('T', ' ')}Z, ${version}, ${machine.cpus} CPUs, Node ${process.version}, ${counts.hubSentMessages.toLocaleString('en-GB')} messages / ${(counts.delivery_attempts ?? 0).toLocaleString('en-GB')} attempts / ${(counts.delivery_rollups ?? 0).toLocaleString('en-GB')} hourly${counts.delivery_rollups_daily === undefined ? '' : ` and ${counts.delivery_rollups_daily.toLocaleString('en-GB')} daily`} rollups: ${summary}\n`);
     }
-    const summary = timings.map((t) => `(${t.id}) ${t.medianMs} ms${t.pass === null ? '' : t.pass ? ' PASS' : ' FAIL'}`).join(', ');
-    appendFileSync(readme, `- ${results.date.slice(0, 16).replace('T', ' ')}Z, ${version}, ${machine.cpus} CPUs, Node ${process.version}, ${counts.hubSentMessages.toLocaleString('en-GB')} messages / ${(counts.delivery_attempts ?? 0).toLocaleString('en-GB')} attempts / ${(counts.delivery_rollups ?? 0).toLocaleString('en-GB')} hourly${counts.delivery_rollups_daily === undefined ? '' : ` and ${counts.delivery_rollups_daily.toLocaleString('en-GB')} daily`} rollups: ${summary}\n`);
-    process.stderr.write(`bench: wrote ${file}\n`);
+    process.stdout.write(`bench: wrote ${file}${output.recorded ? ' (recorded)' : ' (not recorded: add -- --record to update bench/results/)'}\n`);
   } finally {
     await db.close();
   }

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { deliveryMetrics, MetricsDimension } from '../src/analytics/deliveryMetrics';
+import { metricsRange } from '../src/analytics/metricsRange';
 import { Role } from '../src/vocabulary/roles';
 import { MessagingCategory } from '../src/vocabulary/messagingCategory';
 import { Channel } from '../src/vocabulary/delivery';
@@ -7,11 +8,11 @@ import type { HubContext } from '../src/graphql/context';
 
 @InputType()
 class MetricsFilter {
-  @Field({ description: 'Messages created at or after this instant (rounded down to the hour).' })
-  from: Date;
+  @Field(() => Date, { nullable: true, description: 'Messages created at or after this instant (rounded down to the hour); default 30 days before `to`.' })
+  from?: Date | null;
 
-  @Field({ description: 'Messages created before this instant.' })
-  to: Date;
+  @Field(() => Date, { nullable: true, description: 'Messages created before this instant; default now.' })
+  to?: Date | null;
 
   @Field(() => [String], { nullable: true })
   organisationOdsCodes?: string[] | null;
@@ -94,7 +95,8 @@ export class AnalyticsResolver {
   ): Promise<DeliveryMetricsRow[]> {
     // A dashboard bound to an organisation sees only that organisation's figures.
     const own = ctx.scope.organisationOdsCode;
-    const scoped = own ? { ...filter, organisationOdsCodes: [own] } : filter;
+    const ranged = { ...filter, ...metricsRange(filter, ctx.hub.clock.now()) };
+    const scoped = own ? { ...ranged, organisationOdsCodes: [own] } : ranged;
     return deliveryMetrics({ db: ctx.hub.db, smsFragmentPricePence: ctx.hub.config.smsFragmentPricePence }, scoped, groupBy ?? []);
   }
 }

@@ -60,7 +60,7 @@ export class ApiKeyResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => CreatedApiKey)
   async createApiKey(@Arg('input', () => ApiKeyInput) input: ApiKeyInput, @Ctx() ctx: HubContext): Promise<CreatedApiKey> {
-    const { key, record } = await createApiKey({ apiKeys: ctx.hub.stores.apiKeys, clock: ctx.hub.clock }, { ...input, role: input.role.trim().toUpperCase() as Role });
+    const { key, record } = await createApiKey({ apiKeys: ctx.hub.stores.apiKeys, organisations: ctx.hub.stores.organisations, clock: ctx.hub.clock }, { ...input, role: input.role.trim().toUpperCase() as Role });
     return { key, apiKey: record };
   }
 

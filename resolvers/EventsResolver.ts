@@ -100,9 +100,11 @@ function streamFor(kind: HubEvent['kind']) {
 @Resolver()
 export class EventsResolver {
   @Authorized(...SUBSCRIBERS)
-  @Query(() => ID, { description: 'The newest stored event id: subscribe with it as `after` to miss nothing from this moment on.' })
-  async latestEventId(@Ctx() ctx: HubContext): Promise<string> {
-    return ctx.hub.stores.events.latestId();
+  @Query(() => ID, {
+    description: 'The newest stored event id: subscribe with it as `after` to miss nothing from this moment on. With `before`, the newest event that occurred before that instant: subscribe with it to replay everything since.',
+  })
+  async latestEventId(@Arg('before', () => Date, { nullable: true }) before: Date | null, @Ctx() ctx: HubContext): Promise<string> {
+    return ctx.hub.stores.events.latestId(before);
   }
 
   @Authorized(...SUBSCRIBERS)

@@ -8,6 +8,7 @@
 import 'reflect-metadata';
 import { createApiKey } from '../src/auth/apiKeys';
 import { ApiKeyStore } from '../src/auth/apiKeyStore';
+import { OrganisationStore } from '../src/organisations/organisationStore';
 import { Role } from '../src/vocabulary/roles';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
@@ -39,7 +40,7 @@ async function main(args: string[]): Promise<number> {
         process.stderr.write(`--role must be one of ${Object.values(Role).join(', ')}\n`);
         return 2;
       }
-      const { key } = await createApiKey({ apiKeys, clock: systemClock }, { role, organisationOdsCode: option(rest, 'org'), name: option(rest, 'name') });
+      const { key } = await createApiKey({ apiKeys, organisations: new OrganisationStore(db), clock: systemClock }, { role, organisationOdsCode: option(rest, 'org'), name: option(rest, 'name') });
       process.stdout.write(`${key}\n`);
       return 0;
     }

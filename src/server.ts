@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { authenticate, type Principal } from './auth/apiKeys';
 import { auditPlugin } from './graphql/auditPlugin';
@@ -17,12 +16,14 @@ import { requestLogPlugin } from './graphql/requestLogPlugin';
 import { refuseSubscriptionsOverHttp } from './graphql/subscriptionsOverHttpPlugin';
 import { createContext, type HubContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/errorFormatting';
+import { pageSizeRule, withoutCostLimitAfterPageSizeRefusal } from './graphql/pageSizeRule';
 import { QUERY_LIMITS, queryLimits } from './graphql/queryLimits';
 import { buildHubSchema } from './graphql/schema';
 import { buildHubSubgraphSchema } from './graphql/subgraphSchema';
 import { dashboardHandler } from './http/dashboardRoute';
+import { explorerHandler } from './http/explorerRoute';
 import { graphqlHandler } from './http/graphqlRoute';
-import { sendGraphqlError, sendJson } from './http/respond';
+import { sendError, sendGraphqlError, sendJson } from './http/respond';
 import { webhookReceiptsHandler } from './http/webhookRoute';
 import { metricsExportHandler } from './http/metricsExportRoute';
 import { prometheusHandler } from './http/prometheusRoute';
@@ -66,7 +67,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       allowBatchedHttpRequests: false,
       includeStacktraceInErrorResponses: false,
       formatError: createErrorFormatter({ production, logger }),
-      validationRules: armor.validationRules,
+      validationRules: [pageSizeRule, ...withoutCostLimitAfterPageSizeRefusal(armor.validationRules)],
       parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
       plugins: [
         ...armor.plugins,
@@ -74,7 +75,8 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
         requestLogPlugin(logger, hub.metrics),
         refuseSubscriptionsOverHttp,
         ...lifecyclePlugins,
-        production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+        // The landing page is the hub's own explorer (GET /explorer), which needs no internet.
+        ApolloServerPluginLandingPageDisabled(),
       ],
     });
   const apollo = hubApollo(schema, [
@@ -93,9 +95,12 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     return createContext(hub, principal, randomUUID());
   };
 
-  /** Authenticates and rate limits, then serves GraphQL; a browser asking for the landing page needs no key. */
+  const explorer = production ? null : explorerHandler();
+
+  /** Authenticates and rate limits, then serves GraphQL; a browser asking for the landing page gets the explorer, with no key. */
   const authenticated = (graphql: RouteHandler): RouteHandler => async (request, response, url) => {
     const wantsLandingPage = request.method === 'GET' && !url.search && (request.headers.accept ?? '').includes('text/html');
+    if (wantsLandingPage && explorer) return explorer(request, response, new URL('/explorer', url));
     if (wantsLandingPage) return graphql(request, response, url);
     let principal: Principal;
     try {
@@ -121,6 +126,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     'POST /subgraph': authenticatedSubgraph,
     'POST /webhooks/receipts': webhookReceiptsHandler(hub),
     'GET /dashboard': dashboardHandler(),
+    ...(explorer ? { 'GET /explorer': explorer } : {}),
     'GET /exports/delivery-metrics.csv': metricsExportHandler(hub),
     'GET /metrics': prometheusHandler(hub),
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
@@ -129,7 +135,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
         await hub.db.dataSource.query('SELECT 1');
         sendJson(res, 200, { status: 'ready' });
       } catch {
-        sendJson(res, 503, { status: 'database unavailable' });
+        sendError(res, 503, 'INTERNAL_SERVER_ERROR', 'The database does not answer');
       }
     },
   };
@@ -140,14 +146,16 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     const handler = routes[route];
     response.once('finish', () => hub.metrics.httpRequests.inc({ method: request.method ?? '', route: handler ? url.pathname : 'unmatched', status: String(response.statusCode) }));
     if (!handler) {
-      sendJson(response, 404, { error: `No route for ${request.method} ${url.pathname}` });
+      sendError(response, 404, 'NOT_FOUND', `No route for ${request.method} ${url.pathname}`);
       return;
     }
     Promise.resolve(handler(request, response, url)).catch((error) => {
       const correlationId = randomUUID();
       logger.error({ err: error, path: url.pathname, correlationId }, 'request failed');
-      if (!response.headersSent) sendGraphqlError(response, 500, 'INTERNAL_SERVER_ERROR', `Internal server error (correlation id ${correlationId})`);
-      else response.end();
+      const message = `Internal server error (correlation id ${correlationId})`;
+      if (response.headersSent) response.end();
+      else if (url.pathname === '/graphql') sendGraphqlError(response, 500, 'INTERNAL_SERVER_ERROR', message);
+      else sendError(response, 500, 'INTERNAL_SERVER_ERROR', message);
     });
   });
 

@@ -8,6 +8,7 @@ import { assertOdsCode } from '../organisations/upsertOrganisation';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { newId } from '../shared/ids';
+import type { OrganisationStore } from '../organisations/organisationStore';
 import type { ApiKeyStore } from './apiKeyStore';
 import { ORGANISATION_ALLOWED, ORGANISATION_REQUIRED, Role } from '../vocabulary/roles';
 
@@ -34,11 +35,20 @@ export interface NewKey {
   name?: string | null;
 }
 
-export async function createApiKey(deps: { apiKeys: ApiKeyStore; clock: Clock }, input: NewKey): Promise<{ key: string; record: ApiKey }> {
+export interface KeyDeps {
+  apiKeys: ApiKeyStore;
+  organisations: OrganisationStore;
+  clock: Clock;
+}
+
+export async function createApiKey(deps: KeyDeps, input: NewKey): Promise<{ key: string; record: ApiKey }> {
   if (!Object.values(Role).includes(input.role)) throw new HubError('BAD_USER_INPUT', `role must be one of ${Object.values(Role).join(', ')}`);
   const organisationOdsCode = input.organisationOdsCode ? assertOdsCode(input.organisationOdsCode) : null;
   if (ORGANISATION_REQUIRED.includes(input.role) && !organisationOdsCode) throw new HubError('BAD_USER_INPUT', `A ${input.role} key must be bound to an organisation (--org ODS)`);
   if (organisationOdsCode && !ORGANISATION_ALLOWED.includes(input.role)) throw new HubError('BAD_USER_INPUT', `A ${input.role} key cannot be bound to an organisation`);
+  if (organisationOdsCode && !(await deps.organisations.findByOdsCode(organisationOdsCode))) {
+    throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}: create it (upsertOrganisation) before binding a key to it`);
+  }
   const key = generateApiKey();
   const record = Object.assign(new ApiKey(), {
     id: newId(),

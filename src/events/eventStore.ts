@@ -22,9 +22,11 @@ export class EventStore {
     return rows.filter((event) => matchesFilter(event, filter));
   }
 
-  /** The newest stored event's id ('0' when there is none), for a subscriber to resume from. */
-  async latestId(): Promise<string> {
-    const [row] = await this.db.dataSource.query('SELECT MAX(id) AS id FROM hub_events');
+  /** The newest stored event's id, of those that occurred before `before` when given ('0' when there is none), for a subscriber to resume from. */
+  async latestId(before?: Date | null): Promise<string> {
+    const query = this.db.dataSource.getRepository(HubEvent).createQueryBuilder('e').select('MAX(e.id)', 'id');
+    if (before) query.where('e.occurred_at < :before', { before });
+    const row = await query.getRawOne<{ id: string | number | null }>();
     return row?.id == null ? '0' : String(row.id);
   }
 }

@@ -8,7 +8,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, type ErrorCode, isHubError } from '../shared/errors';
 import type { HubLogger } from '../shared/logger';
-import { isQueryLimitError } from './queryLimits';
+import { isQueryLimitError, queryLimitMessage } from './queryLimits';
 
 const APOLLO_INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
 
@@ -33,7 +33,7 @@ export function createErrorFormatter(options: { production: boolean; logger: Hub
     const original = unwrapResolverError(error);
     const base = { locations: formatted.locations, path: formatted.path };
     // graphql-armor tags its refusals BAD_USER_INPUT; they are the contract's QUERY_TOO_COMPLEX.
-    if (isQueryLimitError(formatted.message)) return { ...base, message: formatted.message, extensions: { code: 'QUERY_TOO_COMPLEX' } };
+    if (isQueryLimitError(formatted.message)) return { ...base, message: queryLimitMessage(formatted.message), extensions: { code: 'QUERY_TOO_COMPLEX' } };
     const code = contractCode(error) ?? contractCode(original);
     if (code && code !== 'INTERNAL_SERVER_ERROR') {
       return { ...base, message: formatted.message, extensions: { code } };

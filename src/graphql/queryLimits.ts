@@ -25,7 +25,12 @@ export function queryLimits() {
   }).protect();
 }
 
-/** graphql-armor reports its refusals as "Syntax Error: … limit …" messages. */
+/** graphql-armor reports its refusals as "Syntax Error: … limit …" messages (they are not syntax errors). */
 export function isQueryLimitError(message: string): boolean {
   return /^Syntax Error: (Query depth limit|Aliases limit|Query Cost limit|Directives limit|Token limit)/i.test(message) || /Document contains more th(?:an|at) \d+ tokens/.test(message);
+}
+
+/** A limit refusal's message without graphql-armor's misleading "Syntax Error: " prefix. */
+export function queryLimitMessage(message: string): string {
+  return message.replace(/^Syntax Error: /, '');
 }

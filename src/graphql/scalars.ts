@@ -48,7 +48,7 @@ function parseNhsNumber(value: unknown): string {
 
 export const NhsNumberScalar = new GraphQLScalarType<string, string>({
   name: 'NhsNumber',
-  description: 'A 10-digit NHS number with a valid Modulus 11 check digit; spaces are allowed on input and removed.',
+  description: 'A 10-digit NHS number with a valid Modulus 11 check digit; spaces or dashes are allowed on input and removed.',
   serialize: (value) => String(value),
   parseValue: parseNhsNumber,
   parseLiteral(ast) {

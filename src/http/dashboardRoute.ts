@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import { sendJson } from './respond';
+import { sendError } from './respond';
 
 const PAGE_FILE = 'dashboard.html';
 const ASSET_ROUTE = '/dashboard?asset=';
@@ -119,7 +119,7 @@ export function dashboardHandler(options: DashboardOptions = {}) {
     const name = url.searchParams.get('asset') ?? '';
     const asset = assets().get(name);
     if (!asset) {
-      sendJson(response, 404, { error: 'No such dashboard asset' }, SECURITY_HEADERS);
+      sendError(response, 404, 'NOT_FOUND', `No dashboard asset named ${JSON.stringify(name)}`, SECURITY_HEADERS);
       return;
     }
     response.writeHead(200, {

@@ -12,7 +12,7 @@ import { MessagingCategory } from '../vocabulary/messagingCategory';
 import { Channel } from '../vocabulary/delivery';
 import type { Hub } from '../hub';
 import { HubError, isHubError } from '../shared/errors';
-import { sendGraphqlError } from './respond';
+import { sendError } from './respond';
 
 const PAGE = 5000;
 const EXPORT_ROLES = [Role.ANALYST, Role.ADMIN];
@@ -65,7 +65,7 @@ export function metricsExportHandler(hub: Hub) {
     } catch (error) {
       if (!isHubError(error)) throw error;
       const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 400;
-      return sendGraphqlError(response, status, error.code, error.message);
+      return sendError(response, status, error.code, error.message);
     }
     const { sql, params } = metricsSql(hub.db, parsed.query, parsed.groupBy);
     response.writeHead(200, {

@@ -4,15 +4,15 @@ import { authenticate } from '../auth/apiKeys';
 import { Role } from '../vocabulary/roles';
 import type { Hub } from '../hub';
 import { isHubError } from '../shared/errors';
-import { sendGraphqlError } from './respond';
+import { sendError } from './respond';
 
 export function prometheusHandler(hub: Hub) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       const principal = await authenticate(hub.stores.apiKeys, request.headers.authorization);
-      if (principal.role !== Role.ADMIN) return sendGraphqlError(response, 403, 'FORBIDDEN', 'Metrics need an ADMIN key');
+      if (principal.role !== Role.ADMIN) return sendError(response, 403, 'FORBIDDEN', 'Metrics need an ADMIN key');
     } catch (error) {
-      if (isHubError(error)) return sendGraphqlError(response, 401, error.code, error.message);
+      if (isHubError(error)) return sendError(response, 401, error.code, error.message);
       throw error;
     }
     const body = await hub.metrics.registry.metrics();

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { ErrorCode } from '../shared/errors';
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -6,7 +7,15 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
-/** A GraphQL-shaped error for requests refused before they reach GraphQL. */
+/**
+ * The one error shape of every route but /graphql: {"error": {"code", "message"}}, the code
+ * from the contract's ErrorCode.
+ */
+export function sendError(response: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+  sendJson(response, status, { error: { code, message } }, headers);
+}
+
+/** A GraphQL-shaped error for /graphql requests refused before they reach GraphQL. */
 export function sendGraphqlError(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(response, status, { errors: [{ message, extensions: { code } }] }, headers);
 }

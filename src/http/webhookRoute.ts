@@ -10,7 +10,7 @@ import { DeliveryStatus, FailureReason, NotificationStatus } from '../vocabulary
 import type { Hub } from '../hub';
 import { HubError, isHubError } from '../shared/errors';
 import { BodyTooLargeError, readBody } from './requestBody';
-import { sendJson } from './respond';
+import { sendError, sendJson } from './respond';
 import { isValidWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from './webhookSignature';
 
 const WEBHOOK_BODY_LIMIT = 64 * 1024;
@@ -56,11 +56,11 @@ export function webhookReceiptsHandler(hub: Hub) {
     try {
       raw = await readBody(request, WEBHOOK_BODY_LIMIT);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return sendJson(response, 413, { error: { code: 'BAD_USER_INPUT', message: error.message } });
+      if (error instanceof BodyTooLargeError) return sendError(response, 413, 'BAD_USER_INPUT', error.message);
       throw error;
     }
     if (!isValidWebhookSignature(raw, request.headers[WEBHOOK_SIGNATURE_HEADER], hub.config.webhookSecret)) {
-      return sendJson(response, 401, { error: { code: 'UNAUTHENTICATED', message: 'Missing or invalid X-Signature-SHA256' } });
+      return sendError(response, 401, 'UNAUTHENTICATED', 'Missing or invalid X-Signature-SHA256');
     }
     try {
       let body: unknown;
@@ -72,7 +72,7 @@ export function webhookReceiptsHandler(hub: Hub) {
       const attempt = await recordDeliveryReceipt(hub.deliveryDeps, parseReceipt(body));
       sendJson(response, 200, { attemptId: attempt.id, status: attempt.status, notification: attempt.notification });
     } catch (error) {
-      if (isHubError(error)) return sendJson(response, STATUS_FOR_CODE[error.code] ?? 400, { error: { code: error.code, message: error.message } });
+      if (isHubError(error)) return sendError(response, STATUS_FOR_CODE[error.code] ?? 400, error.code, error.message);
       throw error;
     }
   };

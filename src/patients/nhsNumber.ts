@@ -1,9 +1,9 @@
 /**
  * NHS numbers are 10 digits whose last digit is a Modulus 11 check digit.
- * Input may contain spaces (e.g. "943 476 5919"); they are removed.
+ * Input may be grouped with spaces or dashes (e.g. "943 476 5919", "943-476-5919"); they are removed.
  */
 export function normaliseNhsNumber(input: string): string {
-  return input.replace(/\s+/g, '');
+  return input.replace(/[\s-]+/g, '');
 }
 
 export function isValidNhsNumber(input: string): boolean {

@@ -6,6 +6,7 @@ import { forUpdate } from '../db/rowLock';
 import { decodeCursor, encodeCursor, likeContains, likePrefix, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
 import { HubError } from '../shared/errors';
+import { normaliseNhsNumber } from './nhsNumber';
 
 const CURSOR_KIND = 'patient';
 export const MAX_SEARCH_LENGTH = 100;
@@ -54,8 +55,8 @@ export class PatientStore {
     const base = this.scoped(scope);
     const text = options.search?.trim() ?? '';
     if (text.length > MAX_SEARCH_LENGTH) throw new HubError('BAD_USER_INPUT', `search must be at most ${MAX_SEARCH_LENGTH} characters`);
-    if (/^[\d\s]+$/.test(text)) {
-      base.andWhere("p.nhs_number LIKE :nhsPrefix ESCAPE '!'", { nhsPrefix: likePrefix(text.replace(/\s+/g, '')) });
+    if (/^\d[\d\s-]*$/.test(text)) {
+      base.andWhere("p.nhs_number LIKE :nhsPrefix ESCAPE '!'", { nhsPrefix: likePrefix(normaliseNhsNumber(text)) });
     } else if (text !== '') {
       text
         .split(/\s+/)

@@ -68,7 +68,7 @@ describe('delivery metrics extract and operator metrics', () => {
     expect((await fetch(`${base}/exports/delivery-metrics.csv?${range}`, { headers: bearer(sender) })).status).toBe(403);
     const missing = await fetch(`${base}/exports/delivery-metrics.csv?from=2026-03-10T00:00:00Z`, { headers: bearer(analyst) });
     expect(missing.status).toBe(400);
-    expect(((await missing.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(((await missing.json()) as any).error.code).toBe('BAD_USER_INPUT');
     expect((await fetch(`${base}/exports/delivery-metrics.csv?${range}&groupBy=WEEK`, { headers: bearer(analyst) })).status).toBe(400);
   });
 

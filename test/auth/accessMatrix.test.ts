@@ -23,7 +23,7 @@ import { createLogger } from '../../src/shared/logger';
 import { UNRESTRICTED } from '../../src/shared/scope';
 import { createApiKey } from '../../src/auth/apiKeys';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
-import { callAs, contractSchema, errorCodes, type HttpAnswer, subscribeAndCollect } from '../support/httpProbe';
+import { callAs, errorCodes, type HttpAnswer, subscribeAndCollect } from '../support/httpProbe';
 import { send } from '../support/sending';
 import { createTestHub, startTestServer, type TestServer } from '../support/testHub';
 
@@ -494,7 +494,7 @@ beforeAll(async () => {
   await hub.dispatcher.drain();
 
   const make = async (role: Role, org: string | null) => {
-    const { key, record } = await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role, organisationOdsCode: org, name: `matrix ${role} ${org ?? ''}` });
+    const { key, record } = await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role, organisationOdsCode: org, name: `matrix ${role} ${org ?? ''}` });
     return { key, id: record.id };
   };
   const made: Record<KeyedCaller, { key: string; id: string }> = {
@@ -532,15 +532,10 @@ describe('the table covers every root field', () => {
     expect([...servedRootFields.Subscription].filter((f) => !(f in SUBSCRIPTION_ROWS))).toEqual([]);
   });
 
-  it('has no row for a field that is neither served nor in the contract', () => {
-    const contract = contractSchema();
-    const known = (type: 'Query' | 'Mutation' | 'Subscription') => {
-      const contractType = type === 'Query' ? contract.getQueryType() : type === 'Mutation' ? contract.getMutationType() : contract.getSubscriptionType();
-      return new Set([...servedRootFields[type], ...Object.keys(contractType?.getFields() ?? {})]);
-    };
-    expect(Object.keys(QUERY_ROWS).filter((f) => !known('Query').has(f))).toEqual([]);
-    expect(Object.keys(MUTATION_ROWS).filter((f) => !known('Mutation').has(f))).toEqual([]);
-    expect(Object.keys(SUBSCRIPTION_ROWS).filter((f) => !known('Subscription').has(f))).toEqual([]);
+  it('has no row for a field the server does not build', () => {
+    expect(Object.keys(QUERY_ROWS).filter((f) => !servedRootFields.Query.has(f))).toEqual([]);
+    expect(Object.keys(MUTATION_ROWS).filter((f) => !servedRootFields.Mutation.has(f))).toEqual([]);
+    expect(Object.keys(SUBSCRIPTION_ROWS).filter((f) => !servedRootFields.Subscription.has(f))).toEqual([]);
   });
 });
 
@@ -549,12 +544,7 @@ function shape(answer: HttpAnswer) {
 }
 
 async function runCell(type: 'Query' | 'Mutation', field: string, row: Row, caller: Caller): Promise<void> {
-  if (!servedRootFields[type].has(field)) {
-    // not built yet: the row waits for it, and it must be a field the contract promises
-    const contractType = type === 'Query' ? contractSchema().getQueryType() : contractSchema().getMutationType();
-    expect(Object.keys(contractType!.getFields())).toContain(field);
-    return;
-  }
+  expect(servedRootFields[type].has(field)).toBe(true);
   const prepared = await row.prepare();
   const before = prepared.state ? await prepared.state() : undefined;
   const answer = await callAs(server.port, keys[caller], prepared.probe.query, prepared.probe.variables);
@@ -658,7 +648,7 @@ describe('Subscription fields over graphql-ws', () => {
   describe('a DASHBOARD bound to A81001', () => {
     let boundKey: string;
     beforeAll(async () => {
-      boundKey = (await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role: Role.DASHBOARD, organisationOdsCode: ORG_A, name: 'bound dashboard' })).key;
+      boundKey = (await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role: Role.DASHBOARD, organisationOdsCode: ORG_A, name: 'bound dashboard' })).key;
     });
 
     it("sees every stored event of A81001 and none of B82005's", async () => {
@@ -711,7 +701,7 @@ describe('HTTP endpoints', () => {
             return;
           }
           expect(response.status).toBe(expected === 'UNAUTHENTICATED' ? 401 : 403);
-          expect(JSON.parse(text).errors.map((e: any) => e.extensions.code)).toEqual([expected]);
+          expect(JSON.parse(text).error.code).toBe(expected);
         });
       }
     });
@@ -769,11 +759,6 @@ describe('field-level rights', () => {
       const errors = (result.errors ?? []).map((e: GraphQLError) => formatter(e.toJSON() as GraphQLFormattedError, e));
       return { data: result.data as any, errors: errors.map((e) => ({ code: e.extensions?.code, path: e.path })) };
     }
-
-    it('covers the fields the contract gives a Patient', () => {
-      const contractPatient = contractSchema().getType('Patient') as GraphQLObjectType;
-      expect(patientFields).toEqual(expect.arrayContaining(Object.keys(contractPatient.getFields())));
-    });
 
     for (const role of [Role.ANALYST, Role.DASHBOARD, Role.PROVIDER]) {
       it(`${role}: FORBIDDEN at each Patient field`, async () => {

@@ -75,7 +75,7 @@ describe('the key format', () => {
   });
 
   it('is stored only as its SHA-256 hash: the key appears nowhere in api_keys', async () => {
-    const { key, record } = await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role: Role.SENDER, organisationOdsCode: 'A81001', name: 'hash check' });
+    const { key, record } = await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role: Role.SENDER, organisationOdsCode: 'A81001', name: 'hash check' });
     const rows = await apiKeyRows();
     const row = rows.find((r) => r.id === record.id)!;
     expect(row.key_hash).toBe(sha256(key));
@@ -176,6 +176,35 @@ describe('npm run apikey', () => {
     },
     CLI_TIMEOUT_MS,
   );
+});
+
+describe('a key bound to an organisation that does not exist', () => {
+  it(
+    'is refused by the CLI with a non-zero exit, a message naming the ODS code, and nothing created',
+    async () => {
+      const before = (await apiKeyRows()).length;
+      const run = await apikeyCli(['create', '--role', 'SENDER', '--org', 'Z99999', '--name', 'Nowhere']);
+      expect(run.code).not.toBe(0);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/No organisation with ODS code Z99999/);
+      expect(await apiKeyRows()).toHaveLength(before);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it('is refused over GraphQL with NOT_FOUND, for SENDER and DASHBOARD keys, and nothing created', async () => {
+    const before = (await apiKeyRows()).length;
+    for (const role of ['SENDER', 'DASHBOARD']) {
+      const answer = await callAs(server.port, server.adminKey, 'mutation ($i: ApiKeyInput!) { createApiKey(input: $i) { key } }', { i: { role, organisationOdsCode: 'Z99999', name: 'Nowhere' } });
+      expect(errorCodes(answer)).toEqual(['NOT_FOUND']);
+      expect(answer.body?.errors?.[0].message).toContain('Z99999');
+      expect(answer.body?.data ?? null).toBeNull();
+    }
+    expect(await apiKeyRows()).toHaveLength(before);
+    const existing = await callAs(server.port, server.adminKey, 'mutation ($i: ApiKeyInput!) { createApiKey(input: $i) { apiKey { organisationOdsCode } } }', { i: { role: 'SENDER', organisationOdsCode: 'A81001' } });
+    expect(existing.body?.errors).toBeUndefined();
+    expect(existing.body!.data.createApiKey.apiKey.organisationOdsCode).toBe('A81001');
+  });
 });
 
 describe('production mode', () => {

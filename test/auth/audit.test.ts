@@ -36,7 +36,7 @@ interface Key {
 }
 
 async function newKey(role: Role, org: string | null = null): Promise<Key> {
-  const { key, record } = await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role, organisationOdsCode: org, name: `audit ${role}` });
+  const { key, record } = await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role, organisationOdsCode: org, name: `audit ${role}` });
   return { key, id: record.id };
 }
 

@@ -171,30 +171,77 @@ describe('the dashboard in Chromium', () => {
     await hub?.close();
   });
 
-  /**
-   * Brings the hourly rollups up to date for the messages sent here. Straight through the
-   * store rather than refreshRollups: that takes a MySQL named lock, which is server-wide,
-   * so another hub or benchmark on the same MariaDB server could make it skip the work.
-   */
-  async function rebuildRollups(): Promise<void> {
-    const hour = 60 * MINUTE;
-    const from = new Date(Math.floor((Date.now() - 2 * hour) / hour) * hour);
-    const to = new Date(from.getTime() + 4 * hour);
-    for (const odsCode of ['A81001', 'B82005']) await hub.stores.rollups.rebuild(odsCode, from, to);
-  }
-
   async function sendOk(overrides: Record<string, unknown>): Promise<string> {
     const result = await send(server, overrides);
     expect(result.errors).toBeUndefined();
     return result.data!.sendMessage.message.id;
   }
 
+  /** A time-critical message goes straight to SMS by design: not a fallback. */
+  const isTimeCriticalSend = (e: HubEvent) => e.kind === 'FALLBACK' && e.reason === 'TIME_CRITICAL';
+
   /** The events stored since the page opened, counted as the dashboard counts them. */
   async function storedCounts() {
     const events = (await hub.db.dataSource.getRepository(HubEvent).find()).filter((e) => BigInt(e.id) > baselineEventId);
     const counts: Record<string, number> = { QUEUED: 0, SENT: 0, DELIVERED: 0, READ: 0, FAILED: 0, CANCELLED: 0, FALLBACK: 0 };
-    for (const event of events) counts[event.kind === 'FALLBACK' ? 'FALLBACK' : (event.type as string)] += 1;
+    for (const event of events) if (!isTimeCriticalSend(event)) counts[event.kind === 'FALLBACK' ? 'FALLBACK' : (event.type as string)] += 1;
     return { counts, events };
+  }
+
+  /** The events that occurred in the last 60 minutes (the hub's clock trails the real one here), counted as "Last hour" counts them. */
+  async function lastHourCounts() {
+    const since = Date.now() - 60 * MINUTE;
+    const events = (await hub.db.dataSource.getRepository(HubEvent).find()).filter((e) => e.occurredAt.getTime() >= since && !isTimeCriticalSend(e));
+    const count = (test: (e: HubEvent) => boolean) => String(events.filter(test).length);
+    return {
+      messages: count((e) => e.kind === 'DELIVERY' && e.type === 'QUEUED'),
+      delivered: count((e) => e.kind === 'DELIVERY' && e.type === 'DELIVERED'),
+      read: count((e) => e.kind === 'DELIVERY' && e.type === 'READ'),
+      failed: count((e) => e.kind === 'DELIVERY' && e.type === 'FAILED'),
+      fallbacks: count((e) => e.kind === 'FALLBACK'),
+    };
+  }
+
+  async function shownLastHour(): Promise<Record<string, string>> {
+    return page.$$eval('[data-hour]', (nodes: any[]) => Object.fromEntries(nodes.map((n) => [n.dataset.hour, n.textContent.replace(/,/g, '')])));
+  }
+
+  /**
+   * Nothing wider than the page or its panel: no sideways scrolling, and every element of a
+   * panel inside it (the feed scrolls inside its own box, so its table may be wider than the
+   * panel only within that box).
+   */
+  async function overflowProblems(): Promise<string[]> {
+    return page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      const problems: string[] = [];
+      if (doc.documentElement.scrollWidth > doc.documentElement.clientWidth) problems.push(`page scrolls sideways: ${doc.documentElement.scrollWidth} > ${doc.documentElement.clientWidth}`);
+      const describe = (n: any) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}${n.className && typeof n.className === 'string' ? `.${n.className.split(' ').join('.')}` : ''} "${(n.textContent ?? '').trim().slice(0, 30)}"`;
+      for (const panel of doc.querySelectorAll('#board .panel, .header')) {
+        const box = panel.getBoundingClientRect();
+        for (const node of panel.querySelectorAll('*')) {
+          // the feed scrolls up and down inside its box; sideways it must fit (checked below)
+          if (node.closest('.feed-scroll') && node.classList?.contains('feed-scroll') === false) continue;
+          // visually hidden headings, for screen readers only
+          if (node.closest('thead') && (globalThis as any).getComputedStyle(node.closest('thead')).position === 'absolute') continue;
+          const r = node.getBoundingClientRect();
+          if (r.width === 0 && r.height === 0) continue;
+          if (r.left < box.left - 0.5 || r.right > box.right + 0.5) problems.push(`${describe(node)} sticks out of ${describe(panel)}: ${Math.round(r.left)}..${Math.round(r.right)} vs ${Math.round(box.left)}..${Math.round(box.right)}`);
+        }
+        // content wider than its own box, cut off or scrolling sideways (as "Mes" for "Message")
+        for (const node of panel.querySelectorAll('*')) {
+          if (!(node instanceof (globalThis as any).HTMLElement) || node.closest('.chart')) continue;
+          if (node.closest('thead') && (globalThis as any).getComputedStyle(node.closest('thead')).position === 'absolute') continue;
+          if (node.scrollWidth > node.clientWidth + 1 && node.clientWidth > 0) problems.push(`${describe(node)} is cut off or scrolls sideways: ${node.scrollWidth} > ${node.clientWidth}`);
+        }
+      }
+      return problems;
+    });
+  }
+
+  /** Chart bars wide enough to read: at least 4 px. */
+  async function barWidths(): Promise<number[]> {
+    return page.$$eval('#chart rect.bar', (bars: any[]) => bars.map((b) => b.getBoundingClientRect().width));
   }
 
   async function shownCounts(): Promise<Record<string, number>> {
@@ -220,7 +267,6 @@ describe('the dashboard in Chromium', () => {
     await sendOk({ nhsNumber: APP_USER, subject: 'Before the page opened (1)' });
     await sendOk({ nhsNumber: NOT_APP_USER, subject: 'Before the page opened (2)' });
     await hub.dispatcher.drain();
-    await rebuildRollups();
     const before = await hub.db.dataSource.getRepository(HubEvent).find();
     baselineEventId = before.reduce((max, e) => (BigInt(e.id) > max ? BigInt(e.id) : max), 0n);
 
@@ -241,9 +287,11 @@ describe('the dashboard in Chromium', () => {
     expect(await page.evaluate(() => (globalThis as any).localStorage.length)).toBe(0);
     expect(await page.inputValue('#api-key')).toBe('');
 
-    // The last-hour panel shows the hub's hourly figures, which include the two earlier messages.
+    // "Last hour" is the rolling last 60 minutes of events, replayed from the hub: it includes the two earlier messages.
     await eventually(async () => expect(await page.textContent('[data-hour="messages"]')).toBe('2'));
-    await expect(page.textContent('#hour-note')).resolves.toMatch(/^Messages created since \d\d:00/);
+    await eventually(async () => expect(await shownLastHour()).toEqual(await lastHourCounts()));
+    const sixtyMinutesAgo = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' }).format(new Date(Date.now() - 60 * MINUTE));
+    await expect(page.textContent('#hour-note')).resolves.toMatch(new RegExp(`^Events since (${sixtyMinutesAgo}|\\d\\d:\\d\\d), the last 60 minutes`));
     expect(await shownCounts()).toEqual({ QUEUED: 0, SENT: 0, DELIVERED: 0, READ: 0, FAILED: 0, CANCELLED: 0, FALLBACK: 0 });
   }, 60_000);
 
@@ -285,6 +333,15 @@ describe('the dashboard in Chromium', () => {
     expect(new Set(rows.map((r) => r.messageId))).toEqual(new Set(events.map((e) => e.messageId)));
     for (const id of sent) expect(rows.some((r) => r.messageId === id && r.text.includes('Queued'))).toBe(true);
     expect(rows.some((r) => /Fallback NHS App → SMS \(not an NHS App user\)/.test(r.text))).toBe(true);
+    // The time-critical message went straight to SMS: shown so, and not as a fallback.
+    expect(rows.some((r) => /Straight to SMS \(time critical\)/.test(r.text))).toBe(true);
+    expect(rows.some((r) => /Fallback .*time critical/.test(r.text))).toBe(false);
+    // Every message of a minute has its own short id in the feed.
+    const shortIds = await page.$$eval('#feed tbody tr', (trs: any[]) => trs.map((tr) => ({ message: tr.dataset.messageId, shown: tr.querySelector('td:last-child code').textContent })));
+    const shownFor = new Map<string, Set<string>>();
+    for (const { message, shown } of shortIds) shownFor.set(shown, (shownFor.get(shown) ?? new Set()).add(message));
+    expect([...shownFor.entries()].filter(([, messages]) => messages.size > 1)).toEqual([]);
+    for (const { message, shown } of shortIds) expect(message.endsWith(shown.replace('…', ''))).toBe(true);
     expect(rows.some((r) => /Fallback NHS App → Email \(not an NHS App user\)|Fallback SMS → Email/.test(r.text))).toBe(true);
     expect(rows.some((r) => r.text.includes('B82005'))).toBe(true);
     // Newest first.
@@ -299,16 +356,16 @@ describe('the dashboard in Chromium', () => {
     expect(categoryQueued).toBe(shown.QUEUED);
     expect(await page.textContent('#by-category tr[data-key="PHR"] td[data-column="QUEUED"]')).toBe('2');
 
-    // The chart counts the same delivered, read, failed and fallback events per minute.
+    // The chart and "Last hour" count the same delivered, read, failed and fallback events of the last 60 minutes.
     await eventually(async () => {
+      const hour = await lastHourCounts();
+      expect(await shownLastHour()).toEqual(hour);
       const chart = await page.$eval('#chart svg', (node: any) => ({ ...node.dataset }));
-      expect(chart).toEqual({ delivered: String(shown.DELIVERED), read: String(shown.READ), failed: String(shown.FAILED), fallback: String(shown.FALLBACK) });
+      expect(chart).toEqual({ delivered: hour.delivered, read: hour.read, failed: hour.failed, fallback: hour.fallbacks });
     });
   }, 90_000);
 
   it('reconnects after the hub drops the socket and replays what it missed, once', async () => {
-    // The hourly figures move on; the page fetches them again when it reconnects.
-    await rebuildRollups();
     const [{ n: messagesSoFar }] = await hub.db.dataSource.query('SELECT COUNT(*) AS n FROM messages');
     expect(upgradedSockets.size).toBe(1);
     for (const socket of upgradedSockets) socket.destroy();
@@ -328,7 +385,7 @@ describe('the dashboard in Chromium', () => {
     expect(rows.filter((r) => r.text.includes('Queued'))).toHaveLength(1);
     expect(rows.filter((r) => r.text.includes('Fallback NHS App → SMS'))).toHaveLength(1);
     await expect(page.textContent('#connection-text')).resolves.toBe('Live · reconnected 1×');
-    await eventually(async () => expect(await page.textContent('[data-hour="messages"]')).toBe(String(messagesSoFar)));
+    await eventually(async () => expect(await page.textContent('[data-hour="messages"]')).toBe(String(Number(messagesSoFar) + 1)));
 
     // And it stays live: a message after the reconnect arrives as usual.
     const after = await sendOk({ nhsNumber: APP_USER, subject: 'After the reconnect' });
@@ -348,16 +405,31 @@ describe('the dashboard in Chromium', () => {
     expect(consoleProblems.filter((text) => !/WebSocket connection to .* failed/i.test(text))).toEqual([]);
 
     mkdirSync(ARTIFACTS, { recursive: true });
-    const screenshot = join(ARTIFACTS, 'dashboard.png');
     await page.mouse.move(0, 0);
     await page.waitForTimeout(1600); // let the newest row's highlight fade
-    await page.screenshot({ path: screenshot });
-    // The README's picture: refresh it with UPDATE_DASHBOARD_SCREENSHOT=1 after a look at this one.
-    if (process.env.UPDATE_DASHBOARD_SCREENSHOT === '1') {
-      mkdirSync(dirname(DOCS_SCREENSHOT), { recursive: true });
-      copyFileSync(screenshot, DOCS_SCREENSHOT);
+    for (const [name, width, height] of [['wall', 1920, 1080], ['laptop', 1440, 900], ['phone', 390, 844]] as const) {
+      await page.setViewportSize({ width, height });
+      await page.waitForTimeout(300); // the chart redraws at its new size
+      const screenshot = join(ARTIFACTS, `dashboard-${width}.png`);
+      await page.screenshot({ path: screenshot, fullPage: true });
+      // the top of a long phone page, at a size that can be looked at
+      if (width < 600) await page.screenshot({ path: join(ARTIFACTS, `dashboard-${width}-top.png`), fullPage: true, clip: { x: 0, y: 0, width, height: 1800 } });
+      expect({ width, problems: await overflowProblems() }).toEqual({ width, problems: [] });
+      const bars = await barWidths();
+      expect(bars.length).toBeGreaterThan(0);
+      expect({ width, narrowestBar: Math.min(...bars) >= (width < 600 ? 3 : 4) }).toEqual({ width, narrowestBar: true });
+      // The README's picture: refresh it with UPDATE_DASHBOARD_SCREENSHOT=1 after a look at this one.
+      if (name === 'laptop') {
+        const firstScreen = join(ARTIFACTS, `dashboard-${width}-screen.png`);
+        await page.screenshot({ path: firstScreen });
+        if (process.env.UPDATE_DASHBOARD_SCREENSHOT === '1') {
+          mkdirSync(dirname(DOCS_SCREENSHOT), { recursive: true });
+          copyFileSync(firstScreen, DOCS_SCREENSHOT);
+        }
+      }
     }
-  }, 30_000);
+    await page.setViewportSize({ width: 1920, height: 1080 });
+  }, 60_000);
 
   it('forgets the key on request and shows the key form again', async () => {
     await page.getByRole('button', { name: 'Forget key' }).click();
@@ -375,5 +447,14 @@ describe('the dashboard in Chromium', () => {
     expect(await page.textContent('#key-error')).toMatch(/DASHBOARD or ADMIN/);
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.length)).toBe(0);
     for (const url of requestedUrls) expect(url).not.toContain(analystKey);
+
+    // A wrong key is refused with a message, and leaves no unhandled rejection or error behind.
+    const problemsBefore = consoleProblems.length;
+    await page.getByLabel('API key', { exact: true }).fill('nhk_thisKeyDoesNotExistAnywhere0000000000000');
+    await page.getByRole('button', { name: 'Show dashboard' }).click();
+    await eventually(async () => expect(await page.textContent('#key-error')).toMatch(/not accepted/));
+    await page.waitForTimeout(1500);
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.length)).toBe(0);
+    expect(consoleProblems.slice(problemsBefore).filter((text) => !/Failed to load resource: the server responded with a status of 401/.test(text))).toEqual([]);
   }, 30_000);
 });

@@ -13,11 +13,11 @@ import { buildHubSchema } from '../../src/graphql/schema';
 import { demoNhsNumbers, seedDemoData } from '../../src/seed/demoSeed';
 import { ManualClock } from '../../src/shared/clock';
 import { givenPatient } from '../support/fixtures';
-import { contractErrorCodes, errorCodes, httpGraphql, type HttpAnswer, type RawRequest } from '../support/httpProbe';
+import { errorCodes, servedErrorCodes, httpGraphql, type HttpAnswer, type RawRequest } from '../support/httpProbe';
 import { validSend } from '../support/sending';
 import { createTestHub, startTestServer, type TestServer } from '../support/testHub';
 
-const CONTRACT_CODES = contractErrorCodes();
+const CONTRACT_CODES = servedErrorCodes();
 const DEMO_PATIENT = demoNhsNumbers(1)[0];
 /** Not demo patients: the mutations below may change them. */
 const SEND_TARGET = '9434765919';
@@ -92,6 +92,7 @@ const TARGETS: Target[] = [
   { name: 'deliveryMetrics(filter.organisationOdsCodes)', query: 'query ($s: String!) { deliveryMetrics(filter: { from: "2026-01-01T00:00:00Z", to: "2026-04-01T00:00:00Z", organisationOdsCodes: [$s, "A81001"] }, groupBy: [ORGANISATION]) { organisationOdsCode messages } }', variables: (s) => ({ s }) },
   { name: 'deliveryMetrics(filter.from)', query: 'query ($s: DateTime!) { deliveryMetrics(filter: { from: $s, to: "2026-04-01T00:00:00Z" }) { messages } }', variables: (s) => ({ s }) },
   { name: 'deliveryMetrics(filter.to)', query: 'query ($s: DateTime!) { deliveryMetrics(filter: { from: "2026-01-01T00:00:00Z", to: $s }) { messages } }', variables: (s) => ({ s }) },
+  { name: 'latestEventId(before)', query: 'query ($s: DateTime) { latestEventId(before: $s) }', variables: (s) => ({ s }) },
   { name: 'auditEvents(after)', query: 'query ($s: String) { auditEvents(first: 5, after: $s) { totalCount } }', variables: (s) => ({ s }) },
   { name: 'auditEvents(filter.action)', query: 'query ($s: String) { auditEvents(first: 5, filter: { action: $s }) { totalCount } }', variables: (s) => ({ s }) },
   { name: 'auditEvents(filter.apiKeyId)', query: 'query ($s: ID) { auditEvents(first: 5, filter: { apiKeyId: $s }) { totalCount } }', variables: (s) => ({ s }) },
@@ -567,7 +568,7 @@ describe('injection strings in every string argument', () => {
   });
 
   it('as a SENDER, whose queries are scoped by organisation', async () => {
-    const { key } = await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role: Role.SENDER, organisationOdsCode: 'A81001', name: 'hostile sender' });
+    const { key } = await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role: Role.SENDER, organisationOdsCode: 'A81001', name: 'hostile sender' });
     const scoped = TARGETS.filter((t) => /^(patients|patient|Patient|message|messages|sendMessage|cancelMessage|reportMessage)\b/.test(t.name));
     const cases: Array<[string, RawRequest]> = [];
     for (const target of scoped) for (const [name, value] of INJECTIONS.slice(0, 6)) cases.push([`SENDER ${target.name} ← ${name}`, graphqlBody(target.query, target.variables(value))]);

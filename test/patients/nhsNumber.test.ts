@@ -5,7 +5,7 @@ import { givenOrganisation, givenPatient } from '../support/fixtures';
 import { createTestHub, startTestServer, type TestServer } from '../support/testHub';
 
 describe('isValidNhsNumber', () => {
-  it.each(['9434765919', '9434765870', '4010232137', '943 476 5919', ' 943 476 5870 '])('accepts %p', (value) => {
+  it.each(['9434765919', '9434765870', '4010232137', '943 476 5919', ' 943 476 5870 ', '943-476-5919', '999-000-0018'])('accepts %p', (value) => {
     expect(isValidNhsNumber(value)).toBe(true);
   });
 
@@ -18,7 +18,8 @@ describe('isValidNhsNumber', () => {
     ['123', 'too short'],
     ['94347659190', 'too long'],
     ['943476591X', 'not all digits'],
-    ['943-476-5919', 'dashes are not removed'],
+    ['943-476-591X', 'dashes removed, but not all digits'],
+    ['943_476_5919', 'underscores are not separators'],
     ['', 'empty'],
   ])('rejects %p (%s)', (value) => {
     expect(isValidNhsNumber(value)).toBe(false);
@@ -26,10 +27,12 @@ describe('isValidNhsNumber', () => {
 });
 
 describe('normaliseNhsNumber', () => {
-  it('removes spaces and nothing else', () => {
+  it('removes spaces and dashes and nothing else', () => {
     expect(normaliseNhsNumber('943 476 5919')).toBe('9434765919');
     expect(normaliseNhsNumber(' 943\t476  5919\n')).toBe('9434765919');
-    expect(normaliseNhsNumber('943-476-5919')).toBe('943-476-5919');
+    expect(normaliseNhsNumber('943-476-5919')).toBe('9434765919');
+    expect(normaliseNhsNumber('943 - 476 - 5919')).toBe('9434765919');
+    expect(normaliseNhsNumber('943.476.5919')).toBe('943.476.5919');
   });
 });
 
@@ -85,6 +88,19 @@ describe('the NhsNumber scalar over GraphQL', () => {
     const variable = await server.graphql('query ($n: NhsNumber!) { patient(nhsNumber: $n) { nhsNumber } }', { n: '943 476 5919' });
     expect(variable.errors).toBeUndefined();
     expect(variable.data?.patient).toEqual({ nhsNumber: '9434765919' });
+  });
+
+  it('finds a patient when the NHS number is written with dashes, literal or variable', async () => {
+    const literal = await server.graphql('{ patient(nhsNumber: "943-476-5919") { nhsNumber givenName } }');
+    expect(literal.errors).toBeUndefined();
+    expect(literal.data?.patient).toEqual({ nhsNumber: '9434765919', givenName: 'Jane' });
+    const variable = await server.graphql('query ($n: NhsNumber!) { patient(nhsNumber: $n) { nhsNumber } }', { n: '943-476-5919' });
+    expect(variable.data?.patient).toEqual({ nhsNumber: '9434765919' });
+    const filtered = await server.graphql('{ messages(filter: { nhsNumber: "943-476-5919" }) { totalCount } }');
+    expect(filtered.errors).toBeUndefined();
+    const searched = await server.graphql('{ patients(first: 5, search: "943-476") { edges { node { nhsNumber } } } }');
+    expect(searched.errors).toBeUndefined();
+    expect(searched.data?.patients.edges).toEqual([{ node: { nhsNumber: '9434765919' } }]);
   });
 
   it('answers null for a valid NHS number with no patient', async () => {

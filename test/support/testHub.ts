@@ -58,7 +58,7 @@ export interface TestServer extends RunningServer {
 
 /** Creates an API key straight through the key use case, as `npm run apikey -- create` does. */
 export async function apiKey(hub: Hub, role: Role, organisationOdsCode: string | null = null): Promise<string> {
-  return (await createApiKey({ apiKeys: hub.stores.apiKeys, clock: hub.clock }, { role, organisationOdsCode, name: `test ${role}` })).key;
+  return (await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role, organisationOdsCode, name: `test ${role}` })).key;
 }
 
 export function bearer(key: string): Record<string, string> {

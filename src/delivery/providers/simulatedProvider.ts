@@ -12,6 +12,7 @@
 import { createHash } from 'crypto';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../vocabulary/delivery';
 import type { ChannelProvider, ProviderOutcome, ProviderRequest, ScheduledReceipt } from './channelProvider';
+import { normaliseNhsNumber } from '../../patients/nhsNumber';
 
 export interface SimulationPlan {
   seed?: number;
@@ -132,10 +133,6 @@ export function parseSimulationPlan(json: string | undefined): SimulationPlan {
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
-}
-
-function normaliseNhsNumber(value: string): string {
-  return value.replace(/[\s-]/g, '');
 }
 
 export class SimulatedProvider implements ChannelProvider {

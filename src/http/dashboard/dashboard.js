@@ -7,19 +7,27 @@
  * - deliveryEvents and fallbackEvents stream live. If the socket drops, the page reconnects
  *   with backoff and resubscribes with `after` = the last event id it received of that kind,
  *   so the hub replays what was missed; events are also de-duplicated by id.
- * - Counters, breakdowns and the per-minute chart count events received since the page
- *   opened; the "Last hour" panel shows the hub's hourly figures from deliveryMetrics.
+ * - On opening, the page asks for the newest event id now and for the newest one an hour ago,
+ *   and subscribes after the latter: the hub replays the last hour, then live events follow.
+ *   Counters, breakdowns and the feed count events since the page opened (ids after the
+ *   newest at opening); the "Last hour" panel and the per-minute chart count every event
+ *   that occurred in the rolling last 60 minutes, from the same stream.
+ * - A fallback is a message moving from one channel to another because the first could not
+ *   deliver it. A time-critical message skips the NHS App by design: it is shown as sent
+ *   straight to SMS and is not counted as a fallback.
  */
 import { createClient } from '/dashboard?asset=graphql-ws/client.js';
 
 const KEY_STORAGE = 'nhs-hub-dashboard.api-key';
 const FEED_LIMIT = 200;
 const CHART_MINUTES = 60;
+/** Minutes per chart bar, tried in order until bars are at least MIN_SLOT_PX apart. */
+const BAR_MINUTES = [1, 2, 5, 10];
+const MIN_SLOT_PX = 10;
 const MINUTE = 60_000;
 const MAX_BACKOFF_MS = 30_000;
 const STABLE_AFTER_MS = 10_000;
 const PONG_TIMEOUT_MS = 10_000;
-const METRICS_EVERY_MS = 60_000;
 const SEEN_LIMIT = 20_000;
 const TIME_ZONE = 'Europe/London';
 
@@ -29,10 +37,12 @@ const DELIVERY_SUBSCRIPTION = `subscription DashboardDeliveryEvents($after: ID) 
 const FALLBACK_SUBSCRIPTION = `subscription DashboardFallbackEvents($after: ID) {
   fallbackEvents(after: $after) { id messageId fromChannel toChannel reason category organisationOdsCode occurredAt }
 }`;
-const LAST_HOUR_QUERY = `query DashboardLastHour($filter: MetricsFilter!) {
-  deliveryMetrics(filter: $filter, groupBy: [HOUR]) { bucketStart messages delivered read failed fallbacks }
-  latestEventId
+const STARTING_POINT_QUERY = `query DashboardStartingPoint($hourAgo: DateTime!) {
+  newest: latestEventId
+  hourAgo: latestEventId(before: $hourAgo)
 }`;
+const HOUR = 60 * 60_000;
+const REFRESH_EVERY_MS = 15_000;
 
 const STATUSES = ['QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED', 'CANCELLED'];
 const CHANNELS = ['NHS_APP', 'SMS', 'EMAIL', 'LETTER'];
@@ -131,8 +141,12 @@ function emptyState() {
     seen: new Set(),
     lastId: { DELIVERY: null, FALLBACK: null },
     lowestId: null,
-    /** The newest stored event when the page loaded: where to resume if the socket drops before any event arrives. */
+    /** The newest stored event when the page opened: later ones are "since the page opened". */
     startAfter: null,
+    /** The newest stored event that occurred before the last hour: where the replay starts. */
+    replayFrom: null,
+    /** Events of the rolling last hour: { kind, type, occurredAt (ms) }, oldest first. */
+    recent: [],
     feedCount: 0,
   };
 }
@@ -142,7 +156,6 @@ let connection = null;
 let reconnectTimer = null;
 let stableTimer = null;
 let pongTimer = null;
-let metricsTimer = null;
 let attempt = 0;
 let reconnects = 0;
 let renderQueued = false;
@@ -165,7 +178,25 @@ function smaller(a, b) {
 function resumeAfter(kind) {
   if (state.lastId[kind] !== null) return state.lastId[kind];
   if (state.lowestId !== null) return String(BigInt(state.lowestId) - 1n);
-  return state.startAfter;
+  return state.replayFrom ?? state.startAfter;
+}
+
+/** A message sent straight to SMS because it is time-critical: by design, not a fallback. */
+function isTimeCritical(kind, event) {
+  return kind === 'FALLBACK' && event.reason === 'TIME_CRITICAL';
+}
+
+function sincePageOpened(id) {
+  return state.startAfter === null || BigInt(id) > BigInt(state.startAfter);
+}
+
+/** What a last-hour figure counts: QUEUED (a message sent), DELIVERED, READ, FAILED or FALLBACK. */
+function remember(kind, event) {
+  const at = new Date(event.occurredAt).getTime();
+  if (!Number.isFinite(at) || at < Date.now() - HOUR) return;
+  const type = kind === 'FALLBACK' ? 'FALLBACK' : event.type;
+  state.recent.push({ type, at });
+  if (state.recent.length > 1 && at < state.recent[state.recent.length - 2].at) state.recent.sort((a, b) => a.at - b.at);
 }
 
 function bump(map, key, column) {
@@ -194,18 +225,31 @@ function receive(kind, event) {
   state.lastId[kind] = bigger(state.lastId[kind], id);
   state.lowestId = smaller(state.lowestId, id);
 
-  if (kind === 'DELIVERY') {
+  const timeCritical = isTimeCritical(kind, event);
+  if (!timeCritical) {
+    remember(kind, event);
+    if (kind === 'DELIVERY') {
+      if (event.type === 'DELIVERED') countMinute(event.occurredAt, 'delivered');
+      else if (event.type === 'READ') countMinute(event.occurredAt, 'read');
+      else if (event.type === 'FAILED') countMinute(event.occurredAt, 'failed');
+    } else {
+      countMinute(event.occurredAt, 'fallback');
+    }
+  }
+  if (!sincePageOpened(id)) {
+    scheduleRender();
+    return;
+  }
+  if (timeCritical) {
+    // Shown in the feed, counted nowhere: the SENT and DELIVERED events of its SMS attempt count.
+  } else if (kind === 'DELIVERY') {
     state.statuses[event.type] = (state.statuses[event.type] ?? 0) + 1;
     if (event.channel && CHANNEL_COLUMNS.includes(event.type)) bump(state.byChannel, event.channel, event.type);
     if (CATEGORY_COLUMNS.includes(event.type)) bump(state.byCategory, event.category, event.type);
-    if (event.type === 'DELIVERED') countMinute(event.occurredAt, 'delivered');
-    else if (event.type === 'READ') countMinute(event.occurredAt, 'read');
-    else if (event.type === 'FAILED') countMinute(event.occurredAt, 'failed');
   } else {
     state.statuses.FALLBACK += 1;
     bump(state.byChannel, event.toChannel, 'FALLBACK_IN');
     bump(state.byCategory, event.category, 'FALLBACK');
-    countMinute(event.occurredAt, 'fallback');
   }
   addFeedRow(kind, id, event);
   scheduleRender();
@@ -219,6 +263,8 @@ function addFeedRow(kind, id, event) {
   const what =
     kind === 'DELIVERY'
       ? el('span', { className: `event event--${event.type}` }, STATUS_NAMES[event.type] ?? event.type)
+      : isTimeCritical(kind, event)
+      ? el('span', { className: 'event event--TIME_CRITICAL' }, `Straight to ${channelName(event.toChannel)} `, el('span', { className: 'event__reason' }, '(time critical)'))
       : el(
           'span',
           { className: 'event event--FALLBACK' },
@@ -242,9 +288,10 @@ function addFeedRow(kind, id, event) {
   $('feed-empty').hidden = true;
 }
 
+/** Ids are time-ordered: their start is the same for every message of a minute, their end tells them apart. */
 function shortId(id) {
   const text = String(id);
-  return text.length > 13 ? `${text.slice(0, 8)}…` : text;
+  return text.length > 13 ? `…${text.slice(-8)}` : text;
 }
 
 /* --------------------------------------------------------------- render */
@@ -257,6 +304,7 @@ function scheduleRender() {
     renderCounters();
     renderTables();
     renderChart();
+    renderLastHour();
   });
 }
 
@@ -314,14 +362,25 @@ function renderChart() {
   const firstMinute = nowMinute - (CHART_MINUTES - 1) * MINUTE;
   for (const minute of state.minutes.keys()) if (minute < firstMinute) state.minutes.delete(minute);
 
-  const buckets = [];
-  for (let i = 0; i < CHART_MINUTES; i += 1) buckets.push(state.minutes.get(firstMinute + i * MINUTE) ?? { delivered: 0, read: 0, failed: 0, fallback: 0 });
-  const totals = Object.fromEntries(SERIES.map(({ key }) => [key, buckets.reduce((sum, b) => sum + b[key], 0)]));
+  const minutes = [];
+  for (let i = 0; i < CHART_MINUTES; i += 1) minutes.push(state.minutes.get(firstMinute + i * MINUTE) ?? { delivered: 0, read: 0, failed: 0, fallback: 0 });
+  const totals = Object.fromEntries(SERIES.map(({ key }) => [key, minutes.reduce((sum, b) => sum + b[key], 0)]));
+  // One bar per minute where there is room for bars at least MIN_SLOT_PX apart, else per 2, 5 or 10 minutes.
+  const perBar = BAR_MINUTES.find((m) => plotWidth / (CHART_MINUTES / m + 1) >= MIN_SLOT_PX) ?? BAR_MINUTES[BAR_MINUTES.length - 1];
+  const firstBar = Math.floor(firstMinute / (perBar * MINUTE));
+  const barCount = Math.floor(nowMinute / (perBar * MINUTE)) - firstBar + 1;
+  const buckets = Array.from({ length: barCount }, () => ({ delivered: 0, read: 0, failed: 0, fallback: 0 }));
+  minutes.forEach((counts, i) => {
+    const bar = Math.floor((firstMinute + i * MINUTE) / (perBar * MINUTE)) - firstBar;
+    for (const { key } of SERIES) buckets[bar][key] += counts[key];
+  });
+  $('chart-heading').textContent = perBar === 1 ? 'Per minute, last 60 minutes' : `Per ${perBar} minutes, last 60 minutes`;
+  const barStart = (i) => (firstBar + i) * perBar * MINUTE;
   const stackHeights = buckets.map((b) => SERIES.reduce((sum, { key }) => sum + b[key], 0));
   const peak = Math.max(0, ...stackHeights);
   const step = niceStep(peak);
   const yMax = Math.max(step * 4, Math.ceil(peak / step) * step);
-  const slot = plotWidth / CHART_MINUTES;
+  const slot = plotWidth / barCount;
   const barWidth = Math.max(2, slot * 0.74);
   const x = (i) => left + i * slot + (slot - barWidth) / 2;
   const y = (value) => top + plotHeight - (value / yMax) * plotHeight;
@@ -332,9 +391,9 @@ function renderChart() {
     grid.append(svg('line', { x1: left, x2: width - right, y1: y(value), y2: y(value) }));
     axis.append(svg('text', { x: left - 8, y: y(value), dy: '0.35em', 'text-anchor': 'end' }, numberFormat.format(value)));
   }
-  for (let i = 0; i < CHART_MINUTES; i += 1) {
-    const minute = new Date(firstMinute + i * MINUTE);
-    if (minute.getUTCMinutes() % 10 !== 0) continue;
+  for (let i = 0; i < barCount; i += 1) {
+    const minute = new Date(barStart(i));
+    if (minute.getUTCMinutes() % 10 !== 0 || minute.getTime() < firstMinute) continue;
     const centre = left + (i + 0.5) * slot;
     const anchor = centre + 24 > width ? 'end' : 'middle';
     grid.append(svg('line', { class: 'tick', x1: centre, x2: centre, y1: top + plotHeight, y2: top + plotHeight + 5 }));
@@ -354,7 +413,7 @@ function renderChart() {
   });
   const baseline = svg('line', { class: 'baseline', x1: left, x2: width - right, y1: y(0), y2: y(0) });
 
-  const summary = `Over the last 60 minutes, from events received since the page opened: ${SERIES.map(({ key, label }) => `${label.toLowerCase()} ${totals[key]}`).join(', ')}.`;
+  const summary = `Over the last 60 minutes: ${SERIES.map(({ key, label }) => `${label.toLowerCase()} ${totals[key]}`).join(', ')}.`;
   const chart = svg(
     'svg',
     { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'chart-svg-title chart-svg-desc' },
@@ -422,11 +481,7 @@ function connect() {
     on: {
       connected: () => {
         if (connection !== current) return;
-        if (attempt > 0) {
-          reconnects += 1;
-          // The hourly figures may have moved on while the socket was down.
-          void refreshLastHour();
-        }
+        if (attempt > 0) reconnects += 1;
         setConnection('live', reconnects ? `Live · reconnected ${reconnects}×` : 'Live');
         clearTimeout(stableTimer);
         stableTimer = setTimeout(() => {
@@ -478,7 +533,7 @@ function lost(client, event) {
   connection = null;
   clearTimeout(stableTimer);
   clearTimeout(pongTimer);
-  void client.dispose();
+  dispose(client);
   if (event && (event.code === 4401 || event.code === 4403)) {
     return signOut('That API key was not accepted. It may be mistyped, revoked, or not a DASHBOARD or ADMIN key.');
   }
@@ -488,56 +543,62 @@ function lost(client, event) {
   reconnectTimer = setTimeout(connect, delay);
 }
 
+/** graphql-ws may reject while closing a socket the hub refused; there is nothing left to do then. */
+function dispose(client) {
+  Promise.resolve()
+    .then(() => client.dispose())
+    .catch(() => {});
+}
+
 function disconnect() {
   clearTimeout(reconnectTimer);
   clearTimeout(stableTimer);
   clearTimeout(pongTimer);
-  clearInterval(metricsTimer);
   reconnectTimer = null;
-  metricsTimer = null;
   const current = connection;
   connection = null;
-  if (current) void current.dispose();
+  if (current) dispose(current);
 }
 
 /* ------------------------------------------------------ last-hour figures */
 
-async function refreshLastHour() {
-  const key = storedKey();
-  if (!key) return;
-  const now = Date.now();
-  const from = new Date(now - 60 * MINUTE);
-  const to = new Date(now + MINUTE);
+/** The rolling last 60 minutes, from the same events as the tiles. */
+function renderLastHour() {
+  const since = Date.now() - HOUR;
+  while (state.recent.length && state.recent[0].at < since) state.recent.shift();
+  const counts = { QUEUED: 0, DELIVERED: 0, READ: 0, FAILED: 0, FALLBACK: 0 };
+  for (const { type } of state.recent) if (type in counts) counts[type] += 1;
+  const figures = { messages: counts.QUEUED, delivered: counts.DELIVERED, read: counts.READ, failed: counts.FAILED, fallbacks: counts.FALLBACK };
+  for (const node of document.querySelectorAll('[data-hour]')) setNumber(node, figures[node.dataset.hour] ?? 0);
+  $('hour-delivery-rate').textContent = figures.messages ? `${Math.min(100, Math.round((figures.delivered / figures.messages) * 100))}%` : '–';
+  $('hour-note').textContent = `Events since ${minuteFormat.format(new Date(since))}, the last 60 minutes`;
+}
+
+/** Where the stream starts: the newest event now, and the newest before the last hour. Null when the key was refused. */
+async function loadStartingPoint(key) {
   const status = $('hour-status');
   try {
     const response = await fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query: LAST_HOUR_QUERY, variables: { filter: { from: from.toISOString(), to: to.toISOString() } } }),
+      body: JSON.stringify({ query: STARTING_POINT_QUERY, variables: { hourAgo: new Date(Date.now() - HOUR).toISOString() } }),
       cache: 'no-store',
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
     });
-    if (storedKey() !== key) return;
-    if (response.status === 401) return signOut('That API key was not accepted. It may be mistyped or revoked.');
     const result = await response.json().catch(() => ({}));
+    if (response.status === 401) return { refused: 'That API key was not accepted. It may be mistyped or revoked.' };
     const problem = authProblem(result.errors);
-    if (problem) return signOut(problem.replace('watch events', 'read delivery figures'));
-    if (!response.ok || result.errors?.length || !Array.isArray(result.data?.deliveryMetrics)) {
-      status.textContent = `Could not load the hourly figures (${result.errors?.[0]?.message ?? `HTTP ${response.status}`}); trying again in a minute.`;
-      return;
+    if (problem) return { refused: problem };
+    if (!response.ok || result.errors?.length || result.data?.newest == null) {
+      status.textContent = `Could not load the last hour (${result.errors?.[0]?.message ?? `HTTP ${response.status}`}); showing events from now on.`;
+      return { newest: null, hourAgo: null };
     }
-    if (state.startAfter === null && result.data.latestEventId != null) state.startAfter = String(result.data.latestEventId);
-    const rows = result.data.deliveryMetrics;
-    const sum = (field) => rows.reduce((total, row) => total + (Number(row[field]) || 0), 0);
-    for (const node of document.querySelectorAll('[data-hour]')) setNumber(node, sum(node.dataset.hour));
-    const messages = sum('messages');
-    $('hour-delivery-rate').textContent = messages ? `${Math.round((sum('delivered') / messages) * 100)}%` : '–';
-    const since = new Date(Math.floor(from.getTime() / (60 * MINUTE)) * 60 * MINUTE);
-    $('hour-note').textContent = `Messages created since ${minuteFormat.format(since)}, from the hub’s hourly figures`;
-    status.textContent = `Updated ${minuteFormat.format(new Date())}`;
+    status.textContent = '';
+    return { newest: String(result.data.newest), hourAgo: String(result.data.hourAgo) };
   } catch {
-    status.textContent = 'Could not reach the hub for the hourly figures; trying again in a minute.';
+    status.textContent = 'Could not reach the hub for the last hour; showing events from now on.';
+    return { newest: null, hourAgo: null };
   }
 }
 
@@ -578,10 +639,13 @@ function signOut(message) {
   showKeyForm(message);
 }
 
-function start() {
+async function start() {
+  const key = storedKey();
+  if (!key) return showKeyForm();
   $('key-panel').hidden = true;
   $('board').hidden = false;
   $('forget-key').hidden = false;
+  setConnection('connecting', 'Connecting…');
   state.openedAt = new Date();
   const opened = $('opened-at');
   opened.dateTime = state.openedAt.toISOString();
@@ -589,9 +653,13 @@ function start() {
   renderCounters();
   renderTables();
   renderChart();
+  renderLastHour();
+  const point = await loadStartingPoint(key);
+  if (storedKey() !== key) return;
+  if (point.refused) return signOut(point.refused);
+  state.startAfter = point.newest;
+  state.replayFrom = point.hourAgo;
   connect();
-  void refreshLastHour();
-  metricsTimer = setInterval(() => void refreshLastHour(), METRICS_EVERY_MS);
 }
 
 function init() {
@@ -600,8 +668,8 @@ function init() {
   renderClock();
   setInterval(() => {
     renderClock();
-    if (!$('board').hidden) renderChart();
-  }, 15_000);
+    if (!$('board').hidden) scheduleRender();
+  }, REFRESH_EVERY_MS);
 
   $('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -613,7 +681,7 @@ function init() {
       return;
     }
     storeKey(key);
-    start();
+    void start().catch(() => signOut('The dashboard could not start; enter the key again.'));
   });
 
   $('forget-key').addEventListener('click', () => signOut(null));
@@ -625,7 +693,7 @@ function init() {
     }
   });
 
-  if (storedKey()) start();
+  if (storedKey()) void start().catch(() => signOut('The dashboard could not start; enter the key again.'));
   else showKeyForm();
 }
 
