@@ -4,7 +4,8 @@
  * Values are text, never markup. Where a placeholder sits inside a link's address its value is
  * percent-encoded, so it stays part of that address (and is still checked for personal data);
  * anywhere else Markdown and HTML are neutralised, so a value cannot add a link, a heading, a
- * list, emphasis or an HTML tag. A value is one line: line breaks become spaces.
+ * list, emphasis or an HTML tag. The subject is plain text: values go in as written, but one
+ * that would read as a link there is refused. A value is one line: line breaks become spaces.
  */
 import { extractLinks } from '../../messages/rules/messageMarkup';
 import { HubError } from '../../shared/errors';
@@ -26,13 +27,15 @@ export function placeholdersIn(text: TemplateText): string[] {
 }
 
 /** Characters that Markdown gives a meaning; each is shown as itself once backslash-escaped. */
-const MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+\-.!>|~]/g;
+const MARKDOWN_PUNCTUATION = /[\\*_{}[\]()#+\-.!>|~]/g;
 
 /** A value as plain text inside Markdown: nothing in it can open a link, heading, list or tag. */
 export function asMarkdownText(value: string): string {
   return oneLine(value)
     .replace(MARKDOWN_PUNCTUATION, (char) => `\\${char}`)
+    // As entities: the NHS App shows the character, and no tag or code span can start.
     .replace(/</g, '&lt;')
+    .replace(/`/g, '&#96;')
     .replace(/:(?=\/)/g, '\\:');
 }
 
@@ -83,7 +86,14 @@ export function renderTemplate(text: TemplateText, values: ReadonlyMap<string, s
   if (missing.length > 0) {
     throw new HubError('PERSONALISATION_MISSING', `No value for ${missing.map((name) => `((${name}))`).join(', ')}: give it in personalisation`, { missing });
   }
-  // The subject is shown as plain text, so its values need no Markdown escaping.
-  const subject = text.subject === null ? null : fill(text.subject, values, oneLine);
-  return { subject, body: fill(text.body, values, asMarkdownText) };
+  return { subject: text.subject === null ? null : fillSubject(text.subject, values), body: fill(text.body, values, asMarkdownText) };
+}
+
+/** The subject is plain text, so values go in as written; one that would read as a link is refused. */
+function fillSubject(subject: string, values: ReadonlyMap<string, string>): string {
+  const filled = fill(subject, values, oneLine);
+  if (extractLinks(filled).length > extractLinks(slotsOf(subject).marked).length) {
+    throw new HubError('UNSUPPORTED_CONTENT', 'A personalisation value would put a link into the subject; the subject is plain text and values cannot add links');
+  }
+  return filled;
 }
