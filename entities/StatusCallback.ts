@@ -32,6 +32,10 @@ export class StatusCallback {
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 
+  /** Nothing is sent to it before this time: the receiver asked for a pause with Retry-After. */
+  @Column({ name: 'paused_until', type: 'datetime', precision: 3, nullable: true })
+  pausedUntil: Date | null;
+
   @Column({ name: 'disabled_at', type: 'datetime', precision: 3, nullable: true })
   disabledAt: Date | null;
 

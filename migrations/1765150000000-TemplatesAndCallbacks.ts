@@ -39,6 +39,7 @@ export class TemplatesAndCallbacks1765150000000 implements MigrationInterface {
           text('events'),
           varchar('sealed_secret', 200),
           datetime('created_at'),
+          datetime('paused_until', true),
           datetime('disabled_at', true),
           varchar('disabled_reason', 16, true),
         ],

@@ -66,7 +66,7 @@ export class CallbackDispatcher {
       limit: free * PER_CALLBACK,
       perCallback: PER_CALLBACK,
       // Long enough for every claimed call of one chain to time out.
-      leaseMs: (PER_CALLBACK + 1) * this.deps.timeoutMs + 30_000,
+      leaseMs: PER_CALLBACK * this.deps.timeoutMs + 5_000,
       owner: this.id,
       skipCallbacks: [...this.chains.keys()],
     });

@@ -90,6 +90,7 @@ export class CallbackStore {
         .andWhere('(d.claimed_until IS NULL OR d.claimed_until <= :now)', { now })
         .orderBy('d.due_at', 'ASC')
         .addOrderBy('d.id', 'ASC')
+        .andWhere('NOT EXISTS (SELECT 1 FROM status_callbacks c WHERE c.id = d.callback_id AND c.paused_until IS NOT NULL AND c.paused_until > :now)', { now })
         .limit(options.limit);
       if (options.skipCallbacks.length > 0) query.andWhere('d.callback_id NOT IN (:...skip)', { skip: options.skipCallbacks });
       if (this.db.kind === 'mysql') query.setLock('pessimistic_write').setOnLocked('skip_locked');
@@ -116,16 +117,9 @@ export class CallbackStore {
     await this.deliveries().update({ id: delivery.id, claimedBy: delivery.claimedBy ?? IsNull(), state: CallbackDeliveryState.PENDING }, { ...changes, claimedUntil: null, claimedBy: null });
   }
 
-  /** Holds back everything still waiting for a callback until `until` (a receiver's Retry-After). */
+  /** Sends nothing more to a callback before `until` (a receiver's Retry-After), whichever dispatcher looks. */
   async pauseCallback(callbackId: string, until: Date): Promise<void> {
-    await this.deliveries()
-      .createQueryBuilder()
-      .update(CallbackDelivery)
-      .set({ dueAt: until })
-      .where('callback_id = :callbackId', { callbackId })
-      .andWhere('state = :pending', { pending: CallbackDeliveryState.PENDING })
-      .andWhere('due_at < :until', { until })
-      .execute();
+    await this.callbacks().update({ id: callbackId }, { pausedUntil: until });
   }
 
   async disableCallback(id: string, reason: string, now: Date): Promise<void> {

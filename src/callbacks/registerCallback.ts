@@ -55,6 +55,7 @@ export async function createStatusCallback(deps: CallbackDeps, input: CallbackRe
       events,
       sealedSecret: sealSecret(secret, deps.masterSecret),
       createdAt: deps.clock.now(),
+      pausedUntil: null,
       disabledAt: null,
       disabledReason: null,
     });
