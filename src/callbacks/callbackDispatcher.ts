@@ -104,6 +104,11 @@ export class CallbackDispatcher {
       return;
     }
     for (const [index, delivery] of deliveries.entries()) {
+      if (this.stopped) {
+        // Shutting down: hand the rest back at once instead of holding the claim until it lapses.
+        for (const rest of deliveries.slice(index)) await this.deps.callbacks.finish(rest, {});
+        return;
+      }
       const retryAt = await this.deliver(callback, secret, delivery);
       if (retryAt === 'gone') {
         return;
