@@ -33,10 +33,14 @@ export interface CallbackDispatcherDeps {
 const MAX_CHAINS = 16;
 /** Deliveries of one callback claimed at once. */
 const PER_CALLBACK = 5;
+/** Callback URLs of one organisation worked on at once, so one organisation cannot take every chain. */
+const CHAINS_PER_ORGANISATION = 4;
 
 export class CallbackDispatcher {
   readonly id = `${hostname()}-${process.pid}-callbacks-${randomUUID().slice(0, 8)}`;
   private readonly chains = new Map<string, Promise<void>>();
+  /** The organisation of each running chain. */
+  private readonly chainOrganisations = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private stopped = true;
@@ -69,15 +73,20 @@ export class CallbackDispatcher {
       leaseMs: PER_CALLBACK * this.deps.timeoutMs + 5_000,
       owner: this.id,
       skipCallbacks: [...this.chains.keys()],
+      callbacksLeftFor: (organisationOdsCode) => CHAINS_PER_ORGANISATION - [...this.chainOrganisations.values()].filter((o) => o === organisationOdsCode).length,
     });
     if (claimed.length === 0) return 0;
     const callbacks = new Map((await this.deps.callbacks.callbacksByIds([...new Set(claimed.map((d) => d.callbackId))])).map((c) => [c.id, c]));
     const byCallback = new Map<string, CallbackDelivery[]>();
     for (const delivery of claimed) byCallback.set(delivery.callbackId, [...(byCallback.get(delivery.callbackId) ?? []), delivery]);
     for (const [callbackId, deliveries] of byCallback) {
+      this.chainOrganisations.set(callbackId, deliveries[0].organisationOdsCode);
       const chain = this.runChain(callbacks.get(callbackId) ?? null, deliveries)
         .catch((error) => this.deps.logger?.error({ err: error, callbackId }, 'status callback chain failed'))
-        .finally(() => this.chains.delete(callbackId));
+        .finally(() => {
+          this.chains.delete(callbackId);
+          this.chainOrganisations.delete(callbackId);
+        });
       this.chains.set(callbackId, chain);
     }
     return claimed.length;

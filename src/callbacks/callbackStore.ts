@@ -78,10 +78,12 @@ export class CallbackStore {
   }
 
   /**
-   * Claims due deliveries, at most `perCallback` for any one callback so a receiver with a long
-   * backlog cannot crowd the others out, and none for the callbacks this dispatcher is busy with.
+   * Claims due deliveries: at most `perCallback` for any one callback and at most
+   * `callbacksLeftFor(organisation)` callbacks of one organisation, so a receiver or an
+   * organisation with a long backlog cannot crowd the others out; none for the callbacks this
+   * dispatcher is busy with or that asked for a pause.
    */
-  async claimDue(now: Date, options: { limit: number; perCallback: number; leaseMs: number; owner: string; skipCallbacks: string[] }): Promise<CallbackDelivery[]> {
+  async claimDue(now: Date, options: { limit: number; perCallback: number; leaseMs: number; owner: string; skipCallbacks: string[]; callbacksLeftFor: (organisationOdsCode: string) => number }): Promise<CallbackDelivery[]> {
     return this.db.transaction(async (manager) => {
       const query = this.deliveries(manager)
         .createQueryBuilder('d')
@@ -96,7 +98,13 @@ export class CallbackStore {
       if (this.db.kind === 'mysql') query.setLock('pessimistic_write').setOnLocked('skip_locked');
       const due = await query.getMany();
       const taken = new Map<string, number>();
+      const callbacksOf = new Map<string, Set<string>>();
       const claimed = due.filter((delivery) => {
+        const callbacks = callbacksOf.get(delivery.organisationOdsCode) ?? new Set<string>();
+        if (!callbacks.has(delivery.callbackId)) {
+          if (callbacks.size >= options.callbacksLeftFor(delivery.organisationOdsCode)) return false;
+          callbacksOf.set(delivery.organisationOdsCode, callbacks.add(delivery.callbackId));
+        }
         const count = taken.get(delivery.callbackId) ?? 0;
         taken.set(delivery.callbackId, count + 1);
         return count < options.perCallback;

@@ -150,7 +150,13 @@ describe('status callbacks', () => {
       [500, 500, 200],
       [500, 500, 200],
     ]);
-    expect(accepted(flaky.calls).map((c) => c.body.status)).toEqual(['QUEUED', 'SENDING', 'DELIVERED']);
+    // Retries can bring them out of order; the sequence puts them back.
+    const inOrder = accepted(flaky.calls).sort((a, b) => a.body.sequence - b.body.sequence);
+    expect(inOrder.map((c) => [c.body.sequence, c.body.status])).toEqual([
+      [1, 'QUEUED'],
+      [2, 'SENDING'],
+      [3, 'DELIVERED'],
+    ]);
     // Backed off: the second retry waited longer than the first.
     for (const calls of byEvent.values()) {
       const [first, second, third] = calls.map((c) => c.receivedAt);
@@ -226,6 +232,30 @@ describe('status callbacks', () => {
       await sleep(200);
     }
     expect(last).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED']);
+  });
+
+  it('never let one organisation with many slow receivers take more than its share of the dispatcher', async () => {
+    const slowOnes: CallbackReceiver[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const slow = await receiver();
+      slow.answer = () => ({ status: 200, delayMs: 800 });
+      await register(slow, senderKey, PRACTICE, ['MESSAGE_STATUS']);
+      slowOnes.push(slow);
+    }
+    const quick = await receiver();
+    await register(quick, otherSenderKey, OTHER_PRACTICE, ['MESSAGE_STATUS']);
+    for (let i = 0; i < 3; i += 1) await sendFrom(PRACTICE, JANE, `Busy ${i}`);
+    await sleep(300);
+    const started = Date.now();
+    const quickOne = await sendFrom(OTHER_PRACTICE, JOHN, 'Quick');
+    await waitFor(() => quick.calls.some((c) => c.body.messageId === quickOne), 'the other practice’s callback', 10_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await waitFor(() => slowOnes.every((r) => r.calls.filter((c) => c.body.status === 'QUEUED').length === 3), 'every slow receiver told of every message', 40_000);
+    // Never more than four of the practice's receivers were waited on at once.
+    const calls = slowOnes.flatMap((r) => r.calls.map((c) => c.receivedAt));
+    const mostAtOnce = Math.max(...calls.map((at) => calls.filter((other) => other <= at && at < other + 800).length));
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    expect(mostAtOnce).toBeGreaterThan(1);
   });
 
   it('are registered with https URLs only in production, never to loopback, link-local or private addresses', async () => {
