@@ -66,6 +66,8 @@ export class CallbackDispatcher {
     const free = MAX_CHAINS - this.chains.size;
     if (free <= 0) return 0;
     const now = this.deps.clock.now();
+    const running = [...this.chainOrganisations.values()];
+    const lanesLeft = (organisationOdsCode: string) => CHAINS_PER_ORGANISATION - running.filter((o) => o === organisationOdsCode).length;
     const claimed = await this.deps.callbacks.claimDue(now, {
       limit: free * PER_CALLBACK,
       perCallback: PER_CALLBACK,
@@ -73,7 +75,8 @@ export class CallbackDispatcher {
       leaseMs: PER_CALLBACK * this.deps.timeoutMs + 5_000,
       owner: this.id,
       skipCallbacks: [...this.chains.keys()],
-      callbacksLeftFor: (organisationOdsCode) => CHAINS_PER_ORGANISATION - [...this.chainOrganisations.values()].filter((o) => o === organisationOdsCode).length,
+      skipOrganisations: [...new Set(running)].filter((organisationOdsCode) => lanesLeft(organisationOdsCode) <= 0),
+      callbacksLeftFor: lanesLeft,
     });
     if (claimed.length === 0) return 0;
     const callbacks = new Map((await this.deps.callbacks.callbacksByIds([...new Set(claimed.map((d) => d.callbackId))])).map((c) => [c.id, c]));

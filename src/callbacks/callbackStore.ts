@@ -81,9 +81,9 @@ export class CallbackStore {
    * Claims due deliveries: at most `perCallback` for any one callback and at most
    * `callbacksLeftFor(organisation)` callbacks of one organisation, so a receiver or an
    * organisation with a long backlog cannot crowd the others out; none for the callbacks this
-   * dispatcher is busy with or that asked for a pause.
+   * dispatcher is busy with, of organisations that have no lanes left, or that asked for a pause.
    */
-  async claimDue(now: Date, options: { limit: number; perCallback: number; leaseMs: number; owner: string; skipCallbacks: string[]; callbacksLeftFor: (organisationOdsCode: string) => number }): Promise<CallbackDelivery[]> {
+  async claimDue(now: Date, options: { limit: number; perCallback: number; leaseMs: number; owner: string; skipCallbacks: string[]; skipOrganisations: string[]; callbacksLeftFor: (organisationOdsCode: string) => number }): Promise<CallbackDelivery[]> {
     return this.db.transaction(async (manager) => {
       const query = this.deliveries(manager)
         .createQueryBuilder('d')
@@ -95,6 +95,7 @@ export class CallbackStore {
         .andWhere('NOT EXISTS (SELECT 1 FROM status_callbacks c WHERE c.id = d.callback_id AND c.paused_until IS NOT NULL AND c.paused_until > :now)', { now })
         .limit(options.limit);
       if (options.skipCallbacks.length > 0) query.andWhere('d.callback_id NOT IN (:...skip)', { skip: options.skipCallbacks });
+      if (options.skipOrganisations.length > 0) query.andWhere('d.organisation_ods_code NOT IN (:...skipOrgs)', { skipOrgs: options.skipOrganisations });
       if (this.db.kind === 'mysql') query.setLock('pessimistic_write').setOnLocked('skip_locked');
       const due = await query.getMany();
       const taken = new Map<string, number>();
