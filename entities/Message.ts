@@ -85,6 +85,10 @@ export class Message {
   @Column({ type: 'varchar', length: 16 })
   status: MessageStatus;
 
+  @Field(() => ID, { nullable: true, description: 'The template the message was made from, if any.' })
+  @Column({ name: 'template_id', type: 'varchar', length: 36, nullable: true })
+  templateId: string | null;
+
   @Field(() => Date, { nullable: true })
   @Column({ name: 'scheduled_for', type: 'datetime', precision: 3, nullable: true })
   scheduledFor: Date | null;

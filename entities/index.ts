@@ -1,5 +1,8 @@
 /** Every TypeORM entity the hub maps; ormconfig.ts registers this list. */
 import { ApiKey } from './ApiKey';
+import { CallbackDelivery } from './CallbackDelivery';
+import { MessageTemplate } from './MessageTemplate';
+import { StatusCallback } from './StatusCallback';
 import { AuditEvent } from './AuditEvent';
 import { ChannelPreferenceChange } from './ChannelPreferenceChange';
 import { DeliveryAttempt } from './DeliveryAttempt';
@@ -29,6 +32,9 @@ export const ENTITIES = [
   DeliveryRollup,
   DeliveryRollupDaily,
   HubState,
+  MessageTemplate,
+  StatusCallback,
+  CallbackDelivery,
 ];
 
-export { ApiKey, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, DeliveryRollup, DeliveryRollupDaily, HubState, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };
+export { ApiKey, CallbackDelivery, MessageTemplate, StatusCallback, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, DeliveryRollup, DeliveryRollupDaily, HubState, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };

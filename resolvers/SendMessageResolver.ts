@@ -8,11 +8,11 @@ import { ErrorCodeEnum } from '../src/graphql/enums';
 import { NhsNumberScalar } from '../src/graphql/scalars';
 import { LegalBasis } from '../src/vocabulary/messages';
 import { sendMessage } from '../src/messages/sendMessage';
-import { sendMessages } from '../src/messages/sendMessages';
+import { type BatchItemResult, sendMessages } from '../src/messages/sendMessages';
 import type { ErrorCode } from '../src/shared/errors';
 
 @InputType()
-class RoutingInput {
+export class RoutingInput {
   @Field(() => [Channel], { nullable: true, description: "Channels to fall back to, in order, when the NHS App cannot deliver. Default: the patient's fallbackOrder." })
   fallbackOrder?: Channel[] | null;
 
@@ -96,7 +96,7 @@ class SendResult {
 }
 
 @ObjectType()
-class SendMessagesPayload {
+export class SendMessagesPayload {
   @Field(() => [SendResult])
   results: SendResult[];
 
@@ -118,11 +118,14 @@ export class SendMessageResolver {
   @Authorized(Role.SENDER)
   @Mutation(() => SendMessagesPayload, { description: 'Up to 1,000 messages, one result per item: a bad item never blocks the good ones.' })
   async sendMessages(@Arg('input', () => SendMessagesInput) input: SendMessagesInput, @Ctx() ctx: HubContext): Promise<SendMessagesPayload> {
-    const results = await sendMessages(ctx.hub.deliveryDeps, input.messages, ctx.scope);
-    return {
-      results: results.map((r) => ({ index: r.index, message: r.result?.message ?? null, replayed: r.result?.replayed ?? false, error: r.error })),
-      accepted: results.filter((r) => r.error === null).length,
-      rejected: results.filter((r) => r.error !== null).length,
-    };
+    return toSendMessagesPayload(await sendMessages(ctx.hub.deliveryDeps, input.messages, ctx.scope));
   }
+}
+
+export function toSendMessagesPayload(results: BatchItemResult[]): SendMessagesPayload {
+  return {
+    results: results.map((r) => ({ index: r.index, message: r.result?.message ?? null, replayed: r.result?.replayed ?? false, error: r.error })),
+    accepted: results.filter((r) => r.error === null).length,
+    rejected: results.filter((r) => r.error !== null).length,
+  };
 }

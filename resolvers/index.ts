@@ -12,6 +12,8 @@ import { PatientReportResolver } from './PatientReportResolver';
 import { PatientResolver } from './PatientResolver';
 import { PreferencesResolver } from './PreferencesResolver';
 import { SendMessageResolver } from './SendMessageResolver';
+import { StatusCallbackResolver } from './StatusCallbackResolver';
+import { MessageTemplateConnectionResolver, TemplateResolver } from './TemplateResolver';
 import { MessageConnectionResolver, PatientConnectionResolver } from './types/connections';
 
 export const RESOLVERS = [
@@ -30,4 +32,7 @@ export const RESOLVERS = [
   EventsResolver,
   MessageConnectionResolver,
   PatientConnectionResolver,
+  TemplateResolver,
+  MessageTemplateConnectionResolver,
+  StatusCallbackResolver,
 ] as const;

@@ -29,6 +29,10 @@ export interface HubConfig {
   simulationPlan: string | undefined;
   /** How often changed messages are folded into the delivery-metrics rollups. */
   rollupRefreshMs: number;
+  /** First status-callback retry delay; later ones back off exponentially with jitter. */
+  callbackRetryBaseMs: number;
+  /** How long after its event a status callback is retried before it is given up. */
+  callbackRetryWindowMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/hub.sqlite';
@@ -79,5 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     unreadFallbackHours: numberFrom(env, 'UNREAD_FALLBACK_HOURS', 24),
     simulationPlan: env.SIMULATION_PLAN,
     rollupRefreshMs: numberFrom(env, 'ROLLUP_REFRESH_MS', 5000),
+    callbackRetryBaseMs: numberFrom(env, 'CALLBACK_RETRY_BASE_MS', 1000),
+    callbackRetryWindowMs: numberFrom(env, 'CALLBACK_RETRY_WINDOW_MS', 2 * 60 * 60 * 1000),
   };
 }

@@ -28,6 +28,9 @@ import { OrganisationStore } from './organisations/organisationStore';
 import { PatientStore } from './patients/patientStore';
 import { PreferenceStore } from './preferences/preferenceStore';
 import { type Clock, systemClock } from './shared/clock';
+import { TemplateStore } from './templates/templateStore';
+import { CallbackStore } from './callbacks/callbackStore';
+import { CallbackDispatcher } from './callbacks/callbackDispatcher';
 
 export interface Stores {
   organisations: OrganisationStore;
@@ -42,6 +45,8 @@ export interface Stores {
   audit: AuditStore;
   events: EventStore;
   rollups: RollupStore;
+  templates: TemplateStore;
+  callbacks: CallbackStore;
 }
 
 export interface Hub {
@@ -61,6 +66,8 @@ export interface Hub {
   rollupRefresher: RollupRefresher;
   /** Prometheus counters and gauges served at /metrics. */
   metrics: OperationalMetrics;
+  /** Sends stored status callbacks (started with the dispatcher). */
+  callbackDispatcher: CallbackDispatcher;
   /** Starts the background work: the dispatcher and the rollup refresher. */
   startBackgroundWork(): void;
   close(): Promise<void>;
@@ -89,6 +96,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     audit: new AuditStore(db),
     events: new EventStore(db),
     rollups: new RollupStore(db),
+    templates: new TemplateStore(db),
+    callbacks: new CallbackStore(db),
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
@@ -118,6 +127,16 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     now: () => clock.now(),
   });
   deliveryDeps.observeSend = (outcome) => metrics.sends.inc({ outcome });
+  const callbackDispatcher = new CallbackDispatcher({
+    callbacks: stores.callbacks,
+    clock,
+    logger,
+    masterSecret: config.webhookSecret,
+    production: config.production,
+    timeoutMs: config.providerTimeoutMs,
+    retry: { baseMs: config.callbackRetryBaseMs, windowMs: config.callbackRetryWindowMs },
+    intervalMs: config.dispatchIntervalMs,
+  });
   const rollupRefresher = new RollupRefresher({ rollups: stores.rollups, clock, logger }, config.rollupRefreshMs);
   return {
     config,
@@ -133,12 +152,15 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock),
     rollupRefresher,
     metrics,
+    callbackDispatcher,
     startBackgroundWork: () => {
       dispatcher.start();
+      callbackDispatcher.start();
       rollupRefresher.start();
     },
     close: async () => {
       await dispatcher.stop();
+      await callbackDispatcher.stop();
       await rollupRefresher.stop();
       await bus.close();
       await db.close();

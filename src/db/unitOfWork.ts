@@ -1,9 +1,11 @@
 /**
  * One transaction plus its side effects: events recorded during the work are stored in the
  * same transaction and published only after it commits, so a rolled-back change never
- * shows up as an event. Other after-commit hooks (such as waking the dispatcher) run too.
+ * shows up as an event. The status callbacks those events cause are stored in the same
+ * transaction. Other after-commit hooks (such as waking the dispatcher) run too.
  */
 import type { EntityManager } from 'typeorm';
+import { enqueueStatusCallbacks } from '../callbacks/enqueueStatusCallbacks';
 import type { EventBus } from '../events/eventBus';
 import { EventRecorder } from '../events/eventRecorder';
 import type { HubLogger } from '../shared/logger';
@@ -26,7 +28,9 @@ export async function inUnitOfWork<T>(deps: UnitOfWorkDeps, work: (uow: UnitOfWo
   const { result, stored } = await deps.db.transaction(async (manager) => {
     const events = new EventRecorder();
     const value = await work({ manager, events, afterCommit: (hook) => hooks.push(hook) });
-    return { result: value, stored: await events.store(manager) };
+    const stored = await events.store(manager);
+    await enqueueStatusCallbacks(manager, stored);
+    return { result: value, stored };
   });
   if (stored.length > 0) {
     // The events are committed: a publish failure only delays live delivery, and

@@ -1,5 +1,6 @@
 /** Registers the domain enums with type-graphql under the contract's names. Imported before the schema is built. */
 import { registerEnumType } from 'type-graphql';
+import { StatusCallbackEvent } from '../vocabulary/callbacks';
 import { MetricsDimension } from '../analytics/deliveryMetrics';
 import { MessagingCategory } from '../vocabulary/messagingCategory';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../vocabulary/delivery';
@@ -23,5 +24,6 @@ registerEnumType(ReportReason, { name: 'ReportReason' });
 registerEnumType(OrganisationType, { name: 'OrganisationType' });
 registerEnumType(DeliveryEventType, { name: 'DeliveryEventType' });
 registerEnumType(MetricsDimension, { name: 'MetricsDimension' });
+registerEnumType(StatusCallbackEvent, { name: 'StatusCallbackEvent' });
 
 export { ErrorCodeEnum };

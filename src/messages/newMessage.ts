@@ -29,6 +29,7 @@ export function newMessage(essentials: MessageEssentials, details: Partial<Messa
     idempotencyKey: null,
     requestHash: null,
     sourceReference: null,
+    templateId: null,
     scheduledFor: null,
     deliveredChannel: null,
     fallbackUsed: false,

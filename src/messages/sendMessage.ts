@@ -35,6 +35,8 @@ export interface SendMessageRequest {
   timeCritical?: boolean | null;
   idempotencyKey?: string | null;
   routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null } | null;
+  /** The template the subject and body were rendered from. */
+  templateId?: string | null;
 }
 
 export interface SendResult {
@@ -162,6 +164,7 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
           unreadFallbackHours: routing.unreadFallbackHours ?? null,
           nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
           notificationsEnabledAtSend: preferences.notificationsEnabled,
+          templateId: request.templateId ?? null,
         },
       );
       await deps.stores.messages.insert(message, uow.manager);

@@ -16,12 +16,20 @@ export interface BatchItemResult {
 }
 
 export async function sendMessages(deps: SendDeps & { logger?: HubLogger }, requests: SendMessageRequest[], scope: AccessScope): Promise<BatchItemResult[]> {
-  if (requests.length === 0) throw new HubError('BAD_USER_INPUT', 'messages must hold at least one message');
-  if (requests.length > MAX_BATCH_SIZE) throw new HubError('BAD_USER_INPUT', `A batch holds at most ${MAX_BATCH_SIZE} messages; split it into several requests`);
+  return sendEach(deps, requests, (request) => request, scope);
+}
+
+/**
+ * Sends one message per item of a batch; `toRequest` turns an item into its send and may
+ * refuse that item alone by throwing a HubError (as a template does for a missing value).
+ */
+export async function sendEach<T>(deps: SendDeps & { logger?: HubLogger }, items: T[], toRequest: (item: T) => SendMessageRequest | Promise<SendMessageRequest>, scope: AccessScope): Promise<BatchItemResult[]> {
+  if (items.length === 0) throw new HubError('BAD_USER_INPUT', 'A batch must hold at least one message');
+  if (items.length > MAX_BATCH_SIZE) throw new HubError('BAD_USER_INPUT', `A batch holds at most ${MAX_BATCH_SIZE} messages; split it into several requests`);
   const results: BatchItemResult[] = [];
-  for (const [index, request] of requests.entries()) {
+  for (const [index, item] of items.entries()) {
     try {
-      results.push({ index, result: await sendMessage(deps, request, scope), error: null });
+      results.push({ index, result: await sendMessage(deps, await toRequest(item), scope), error: null });
     } catch (error) {
       if (isHubError(error)) {
         results.push({ index, result: null, error: { code: error.code, message: error.message } });

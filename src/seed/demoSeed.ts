@@ -7,6 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { ChannelPreferenceChange } from '../../entities/ChannelPreferenceChange';
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import { Message } from '../../entities/Message';
+import { MessageTemplate } from '../../entities/MessageTemplate';
 import { Organisation } from '../../entities/Organisation';
 import { Patient } from '../../entities/Patient';
 import { PatientReport } from '../../entities/PatientReport';
@@ -54,6 +55,18 @@ const SENT_TEMPLATES: Array<{ subject: string; body: string; purpose: string }> 
     purpose: 'Appointment reminder',
   },
 ];
+
+/** A template to try sendFromTemplate and previewTemplate with; its id is fixed so the README can name it. */
+export const DEMO_TEMPLATE = {
+  id: '01900000-0000-7000-8000-000000000001',
+  organisationOdsCode: 'A81001',
+  name: 'Flu clinic invitation',
+  category: MessagingCategory.NHS_APP_MESSAGING,
+  subject: 'Flu clinic on ((clinicDate))',
+  body: '# Flu vaccination\n\nDear ((givenName)), ((organisationName)) is holding a flu clinic on ((clinicDate)).\n\n[Book your flu vaccination](https://www.nhs.uk/vaccinations/flu-vaccine/)\n\nThank you.',
+  legalBasis: LegalBasis.DIRECT_CARE,
+  purpose: 'Seasonal flu vaccination invitation',
+};
 
 const INGESTED: Array<{ category: MessagingCategory; direction: MessageDirection; subject: string | null; body: string }> = [
   { category: MessagingCategory.IM1_PFS, direction: MessageDirection.INBOUND, subject: 'Repeat prescription question', body: 'Hello, can I collect my repeat prescription from the pharmacy on Friday?' },
@@ -190,6 +203,7 @@ export async function seedDemoData(db: Database, now: Date): Promise<{ organisat
     for (let i = 0; i < attempts.length; i += 100) await manager.getRepository(DeliveryAttempt).insert(attempts.slice(i, i + 100));
     if (reports.length > 0) await manager.getRepository(PatientReport).insert(reports);
     messageCount = messages.length;
+    await manager.getRepository(MessageTemplate).insert(Object.assign(new MessageTemplate(), { ...DEMO_TEMPLATE, archivedAt: null, createdAt: now, updatedAt: now }));
   });
   return { organisations: DEMO_ORGANISATIONS.length, patients: 50, messages: messageCount };
 }

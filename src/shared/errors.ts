@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'QUERY_TOO_COMPLEX',
   'RATE_LIMITED',
   'INTERNAL_SERVER_ERROR',
+  'PERSONALISATION_MISSING',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -22,6 +22,10 @@ import { ManualClock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
 import { UNRESTRICTED } from '../../src/shared/scope';
 import { createApiKey } from '../../src/auth/apiKeys';
+import { createStatusCallback } from '../../src/callbacks/registerCallback';
+import { saveTemplate } from '../../src/templates/saveTemplate';
+import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
+import { LegalBasis } from '../../src/vocabulary/messages';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
 import { callAs, errorCodes, type HttpAnswer, subscribeAndCollect } from '../support/httpProbe';
 import { send } from '../support/sending';
@@ -136,7 +140,91 @@ function sendInput(nhsNumber = PATIENT_FRESH): Record<string, unknown> {
 
 const messagesOfA81001Sent = (nhsNumber: string) => count('SELECT COUNT(*) AS n FROM messages WHERE organisation_ods_code = ? AND nhs_number = ?', [ORG_A, nhsNumber]);
 
+const TEMPLATE_BODY = 'Hello ((givenName)), your ((thing)) is ready to collect. Thank you.';
+
+function templateInput(organisationOdsCode: string, name = `matrix template ${randomUUID()}`) {
+  return { organisationOdsCode, name, category: MessagingCategory.NHS_APP_MESSAGING, subject: 'Ready to collect', body: TEMPLATE_BODY, legalBasis: LegalBasis.DIRECT_CARE, purpose: 'Collection reminder' };
+}
+
+/** A template of the given practice, made through the use case. */
+async function templateOf(organisationOdsCode: string): Promise<string> {
+  const template = await saveTemplate({ db: hub.db, clock: hub.clock, templates: hub.stores.templates, organisations: hub.stores.organisations }, null, templateInput(organisationOdsCode), UNRESTRICTED);
+  return template.id;
+}
+
+/** Disables a practice's callbacks, so the cells never reach its limit of active ones. */
+async function clearCallbacks(organisationOdsCode: string): Promise<void> {
+  await sql('UPDATE status_callbacks SET disabled_at = ? WHERE organisation_ods_code = ? AND disabled_at IS NULL', ['2026-03-10 10:00:00.000', organisationOdsCode]);
+}
+
+/** A status callback of the given practice (never called: this hub runs no callback dispatcher). */
+async function callbackOf(organisationOdsCode: string): Promise<string> {
+  await clearCallbacks(organisationOdsCode);
+  const deps = { db: hub.db, clock: hub.clock, callbacks: hub.stores.callbacks, organisations: hub.stores.organisations, production: false, masterSecret: 'matrix' };
+  const { callback } = await createStatusCallback(deps, { organisationOdsCode, url: `https://callbacks.example/${randomUUID()}` }, UNRESTRICTED);
+  return callback.id;
+}
+
 const QUERY_ROWS: Record<string, Row> = {
+  messageTemplate: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'MISSING' },
+    prepare: async () => {
+      const id = await templateOf(ORG_A);
+      const query = 'query ($id: ID!) { messageTemplate(id: $id) { id organisationOdsCode body placeholders archived } }';
+      return { target: id, probe: { query, variables: { id } }, absentTwin: { query, variables: { id: randomUUID() } } };
+    },
+    allowed: (data, _caller, prepared) => expect(data.messageTemplate).toEqual({ id: prepared.target, organisationOdsCode: ORG_A, body: TEMPLATE_BODY, placeholders: ['givenName', 'thing'], archived: false }),
+    absent: (data) => expect(data).toEqual({ messageTemplate: null }),
+  },
+
+  messageTemplates: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'MISSING' },
+    prepare: async () => {
+      const [own, other] = [await templateOf(ORG_A), await templateOf(ORG_B)];
+      return { target: JSON.stringify([own, other]), probe: { query: '{ messageTemplates(first: 200) { totalCount edges { node { id organisationOdsCode } } } }' } };
+    },
+    allowed: (data, caller, prepared) => {
+      const [own, other] = JSON.parse(prepared.target!);
+      const ids = data.messageTemplates.edges.map((e: any) => e.node.id);
+      expect(ids).toContain(own);
+      expect(data.messageTemplates.totalCount).toBe(ids.length);
+      if (caller === 'ADMIN') expect(ids).toContain(other);
+      else expect(new Set(data.messageTemplates.edges.map((e: any) => e.node.organisationOdsCode))).toEqual(new Set([ORG_A]));
+    },
+    absent: (data) => {
+      const orgs = new Set(data.messageTemplates.edges.map((e: any) => e.node.organisationOdsCode));
+      expect(orgs).toEqual(new Set([ORG_B]));
+      expect(data.messageTemplates.totalCount).toBe(data.messageTemplates.edges.length);
+    },
+  },
+
+  previewTemplate: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'MISSING' },
+    missingCode: 'NOT_FOUND',
+    prepare: async () => {
+      const id = await templateOf(ORG_A);
+      const query = 'query ($id: ID!, $n: NhsNumber!) { previewTemplate(templateId: $id, nhsNumber: $n, personalisation: [{ name: "thing", value: "prescription" }]) { subject body } }';
+      return { probe: { query, variables: { id, n: PATIENT_A } }, absentTwin: { query, variables: { id: randomUUID(), n: PATIENT_A } }, state: () => count('SELECT COUNT(*) AS n FROM messages', []) };
+    },
+    allowed: (data) => expect(data.previewTemplate).toEqual({ subject: 'Ready to collect', body: 'Hello Jane, your prescription is ready to collect. Thank you.' }),
+  },
+
+  statusCallbacks: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'MISSING' },
+    prepare: async () => {
+      const [own, other] = [await callbackOf(ORG_A), await callbackOf(ORG_B)];
+      return { target: JSON.stringify([own, other]), probe: { query: '{ statusCallbacks { id organisationOdsCode url events } }' } };
+    },
+    allowed: (data, caller, prepared) => {
+      const [own, other] = JSON.parse(prepared.target!);
+      const ids = data.statusCallbacks.map((c: any) => c.id);
+      expect(ids).toContain(own);
+      if (caller === 'ADMIN') expect(ids).toContain(other);
+      else expect(new Set(data.statusCallbacks.map((c: any) => c.organisationOdsCode))).toEqual(new Set([ORG_A]));
+    },
+    absent: (data) => expect(new Set(data.statusCallbacks.map((c: any) => c.organisationOdsCode))).toEqual(new Set([ORG_B])),
+  },
+
   auditEvents: {
     access: only(['ADMIN']),
     prepare: async () => ({ probe: { query: '{ auditEvents(first: 5) { totalCount edges { node { id action operation } } } }' } }),
@@ -283,6 +371,72 @@ const QUERY_ROWS: Record<string, Row> = {
 };
 
 const MUTATION_ROWS: Record<string, Row> = {
+  saveMessageTemplate: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'FORBIDDEN' },
+    prepare: async () => {
+      const input = templateInput(ORG_A);
+      return {
+        target: input.name,
+        probe: { query: 'mutation ($i: MessageTemplateInput!) { saveMessageTemplate(input: $i) { id name organisationOdsCode placeholders } }', variables: { i: input } },
+        state: () => count('SELECT COUNT(*) AS n FROM message_templates WHERE name = ?', [input.name]),
+      };
+    },
+    allowed: (data, _caller, prepared) => expect(data.saveMessageTemplate).toMatchObject({ name: prepared.target, organisationOdsCode: ORG_A, placeholders: ['givenName', 'thing'] }),
+  },
+
+  archiveMessageTemplate: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'MISSING' },
+    missingCode: 'NOT_FOUND',
+    prepare: async () => {
+      const id = await templateOf(ORG_A);
+      const query = 'mutation ($id: ID!) { archiveMessageTemplate(id: $id) { id archived } }';
+      return { target: id, probe: { query, variables: { id } }, absentTwin: { query, variables: { id: randomUUID() } }, state: () => count('SELECT COUNT(*) AS n FROM message_templates WHERE id = ? AND archived_at IS NOT NULL', [id]) };
+    },
+    allowed: (data, _caller, prepared) => expect(data.archiveMessageTemplate).toEqual({ id: prepared.target, archived: true }),
+  },
+
+  sendFromTemplate: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'MISSING' },
+    missingCode: 'NOT_FOUND',
+    prepare: async () => {
+      const id = await templateOf(ORG_A);
+      const query = 'mutation ($id: ID!, $n: NhsNumber!) { sendFromTemplate(input: { templateId: $id, recipients: [{ nhsNumber: $n, personalisation: [{ name: "thing", value: "prescription" }] }] }) { accepted rejected results { error { code } message { id templateId body } } } }';
+      return { target: id, probe: { query, variables: { id, n: PATIENT_FRESH } }, absentTwin: { query, variables: { id: randomUUID(), n: PATIENT_FRESH } }, state: () => count('SELECT COUNT(*) AS n FROM messages WHERE template_id = ?', [id]) };
+    },
+    allowed: (data, _caller, prepared) => {
+      expect(data.sendFromTemplate).toMatchObject({ accepted: 1, rejected: 0 });
+      expect(data.sendFromTemplate.results[0].message).toMatchObject({ templateId: prepared.target, body: 'Hello Amelia, your prescription is ready to collect. Thank you.' });
+    },
+  },
+
+  createStatusCallback: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'FORBIDDEN' },
+    prepare: async () => {
+      const url = `https://callbacks.example/${randomUUID()}`;
+      await clearCallbacks(ORG_A);
+      return {
+        target: url,
+        probe: { query: 'mutation ($i: StatusCallbackInput!) { createStatusCallback(input: $i) { secret callback { organisationOdsCode url events disabledAt } } }', variables: { i: { organisationOdsCode: ORG_A, url } } },
+        state: () => count('SELECT COUNT(*) AS n FROM status_callbacks WHERE url = ?', [url]),
+      };
+    },
+    allowed: (data, _caller, prepared) => {
+      expect(data.createStatusCallback.callback).toEqual({ organisationOdsCode: ORG_A, url: prepared.target, events: ['MESSAGE_STATUS', 'CHANNEL_STATUS', 'FALLBACK'], disabledAt: null });
+      expect(data.createStatusCallback.secret).toMatch(/^whsec_/);
+    },
+  },
+
+  deleteStatusCallback: {
+    access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'MISSING' },
+    missingCode: 'NOT_FOUND',
+    prepare: async () => {
+      const id = await callbackOf(ORG_A);
+      const query = 'mutation ($id: ID!) { deleteStatusCallback(id: $id) { id disabledAt } }';
+      return { target: id, probe: { query, variables: { id } }, absentTwin: { query, variables: { id: randomUUID() } }, state: () => count('SELECT COUNT(*) AS n FROM status_callbacks WHERE id = ? AND disabled_at IS NOT NULL', [id]) };
+    },
+    allowed: (data, _caller, prepared) => expect(data.deleteStatusCallback).toEqual({ id: prepared.target, disabledAt: expect.any(String) }),
+  },
+
   cancelMessage: {
     access: { ...only(['SENDER_OWN', 'ADMIN']), SENDER_OTHER: 'MISSING' },
     missingCode: 'NOT_FOUND',
