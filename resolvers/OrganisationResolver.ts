@@ -3,7 +3,8 @@ import { Role } from '../src/vocabulary/roles';
 import { Organisation } from '../entities/Organisation';
 import type { HubContext } from '../src/graphql/context';
 import { OrganisationType } from '../src/vocabulary/organisationType';
-import { normaliseOdsCode, upsertOrganisation } from '../src/organisations/upsertOrganisation';
+import { normaliseOdsCode } from '../src/organisations/odsCode';
+import { upsertOrganisation } from '../src/organisations/upsertOrganisation';
 
 @InputType()
 class OrganisationInput {

@@ -11,10 +11,11 @@
 import type { Database } from '../db/database';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Channel } from '../vocabulary/delivery';
-import { londonTime } from '../delivery/rules/quietHours';
+import { londonDayStart, wholeLondonDays } from '../shared/londonTime';
 import { HubError } from '../shared/errors';
 import { percentile } from './deliveryTimeHistogram';
-import { HISTOGRAM_COLUMNS, HOUR_MS, wholeLondonDays } from './rollupStore';
+import { HOUR_MS } from '../shared/durations';
+import { HISTOGRAM_COLUMNS } from './rollupStore';
 
 export enum MetricsDimension {
   ORGANISATION = 'ORGANISATION',
@@ -78,11 +79,6 @@ export function validateMetricsQuery(query: MetricsQuery, groupBy: MetricsDimens
 
 function ratio(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 10000) / 10000;
-}
-
-function londonMidnight(day: string): Date {
-  const [year, month, date] = day.split('-').map(Number);
-  return londonTime(year, month, date, 0, 0);
 }
 
 export interface MetricsSource {
@@ -149,7 +145,7 @@ export function toMetricsRow(raw: Record<string, unknown>, groupBy: MetricsDimen
   const sent = n('sms_fragments_sent');
   const hour = raw.hour_start;
   let bucketStart: Date | null = null;
-  if (groupBy.includes(MetricsDimension.DAY)) bucketStart = londonMidnight(String(raw.london_day));
+  if (groupBy.includes(MetricsDimension.DAY)) bucketStart = londonDayStart(String(raw.london_day));
   if (groupBy.includes(MetricsDimension.HOUR)) bucketStart = hour instanceof Date ? hour : new Date(`${String(hour).replace(' ', 'T')}Z`);
   const channel = groupBy.includes(MetricsDimension.CHANNEL) ? ((raw.delivered_channel as string) || null) : null;
   return {

@@ -12,7 +12,7 @@ import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
 import { DeliveryEventType } from '../vocabulary/events';
 import { MessageStatus } from '../vocabulary/messages';
 import { smsFallbackText } from '../messages/rules/contentReport';
-import { HOUR_MS } from '../shared/clock';
+import { HOUR_MS } from '../shared/durations';
 import { UNRESTRICTED } from '../shared/scope';
 import { Channel, DeliveryStatus, FailureReason } from '../vocabulary/delivery';
 import { advanceMessage, continueCascade, type DeliveryDeps, isFinished, unreadTimeoutHours } from './messageDelivery';

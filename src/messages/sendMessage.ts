@@ -5,18 +5,19 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { Message } from '../../entities/Message';
-import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../categories/messagingCategory';
+import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory';
+import { MessagingCategory } from '../vocabulary/messagingCategory';
 import { isUniqueViolation } from '../db/uniqueViolation';
 import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
 import { planFirst } from '../delivery/cascadePlanner';
 import { Channel } from '../vocabulary/delivery';
 import { type DeliveryDeps, patientAndPreferences, queueAttempt, skippedAttempts } from '../delivery/messageDelivery';
 import { DeliveryEventType } from '../vocabulary/events';
-import { assertOdsCode } from '../organisations/upsertOrganisation';
+import { assertOdsCode } from '../organisations/odsCode';
 import type { OrganisationStore } from '../organisations/organisationStore';
 import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
-import { validateFallbackOrder } from '../preferences/updateChannelPreferences';
-import { HOUR_MS } from '../shared/clock';
+import { validateFallbackOrder } from '../preferences/fallbackOrder';
+import { HOUR_MS } from '../shared/durations';
 import { HubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
 import { LegalBasis, MessageDirection, MessageStatus } from '../vocabulary/messages';

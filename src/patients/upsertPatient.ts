@@ -2,7 +2,7 @@
 import { Patient } from '../../entities/Patient';
 import type { Database } from '../db/database';
 import type { OrganisationStore } from '../organisations/organisationStore';
-import { normaliseOdsCode } from '../organisations/upsertOrganisation';
+import { normaliseOdsCode } from '../organisations/odsCode';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { type AccessScope, UNRESTRICTED } from '../shared/scope';

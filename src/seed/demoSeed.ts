@@ -17,7 +17,7 @@ import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../vo
 import { newMessage } from '../messages/newMessage';
 import { OrganisationType } from '../vocabulary/organisationType';
 import { withCheckDigit } from '../patients/nhsNumber';
-import { HOUR_MS } from '../shared/clock';
+import { HOUR_MS } from '../shared/durations';
 import { newId } from '../shared/ids';
 
 export const DEMO_ORGANISATIONS = [

@@ -1,0 +1,28 @@
+/**
+ * A delivery on any channel ends the cascade: the message is DELIVERED (or READ), later
+ * attempts still waiting are skipped and their due work removed. An NHS App delivery keeps
+ * its unread timer until the message is read.
+ */
+import type { DeliveryAttempt } from '../../../entities/DeliveryAttempt';
+import { OutboxKind } from '../../../entities/OutboxItem';
+import { Channel } from '../../vocabulary/delivery';
+import { MessageStatus } from '../../vocabulary/messages';
+import type { DeliveryDraft } from './deliveryDraft';
+import { advancedStatus } from './messageProgress';
+
+export function messageReached(draft: DeliveryDraft, by: DeliveryAttempt | null, read: boolean, at: Date): void {
+  const message = draft.message;
+  if (message.status === MessageStatus.CANCELLED) return;
+  // A delivery after the message was marked FAILED is still a delivery the practice must see.
+  const from = message.status === MessageStatus.FAILED ? { status: MessageStatus.SENDING } : message;
+  const status = advancedStatus(from, read ? MessageStatus.READ : MessageStatus.DELIVERED);
+  draft.setMessage({
+    ...(status ? { status } : {}),
+    deliveredAt: message.deliveredAt ?? at,
+    deliveredChannel: message.deliveredChannel ?? by?.channel ?? null,
+    readAt: read ? (message.readAt ?? at) : message.readAt,
+    scheduledFor: null,
+  });
+  draft.skipPending(by);
+  draft.removeDue(read || by?.channel !== Channel.NHS_APP ? [OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT] : [OutboxKind.DISPATCH]);
+}
