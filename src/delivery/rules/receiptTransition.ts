@@ -14,6 +14,9 @@ import { messageReached } from './messageReached';
 import { ATTEMPT_RANK, hasBeenDelivered, isAttemptFinal, isFinished, isLatestLiveAttempt } from './messageProgress';
 import { moveOn, type MoveOnSettings, type Reach } from './moveOn';
 
+/** The statuses a receipt may report. */
+export const RECEIVABLE: readonly DeliveryStatus[] = [DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ, DeliveryStatus.FAILED];
+
 export interface Receipt {
   status: DeliveryStatus;
   notification?: NotificationStatus | null;
@@ -74,6 +77,7 @@ function applyNotification(draft: DeliveryDraft, attempt: DeliveryAttempt, recei
 export function receiptTransition(draft: DeliveryDraft, attemptId: string, receipt: Receipt, reach: Reach, settings: MoveOnSettings, at: Date): Transition {
   const attempt = draft.attempt(attemptId);
   if (!attempt) return refused('NOT_FOUND', 'No delivery attempt matches this receipt');
+  if (!RECEIVABLE.includes(receipt.status)) return refused('BAD_USER_INPUT', `A receipt status must be one of ${RECEIVABLE.join(', ')}`);
   if (attempt.status === DeliveryStatus.PENDING && (receipt.status === DeliveryStatus.DELIVERED || receipt.status === DeliveryStatus.READ)) {
     return refused('BAD_USER_INPUT', `Attempt ${attempt.id} has not been sent yet, so it cannot be ${receipt.status.toLowerCase()}`);
   }
