@@ -221,6 +221,7 @@ function demoAttempts(message: Message, patient: Patient, status: MessageStatus)
 
   switch (status) {
     case MessageStatus.QUEUED:
+      Object.assign(message, { fallbackUsed: !appUser });
       return [attempt(1, Channel.NHS_APP, appUser ? {} : { status: DeliveryStatus.SKIPPED, failureReason: FailureReason.NOT_NHS_APP_USER })].concat(
         appUser ? [] : [attempt(2, Channel.SMS, {})],
       );

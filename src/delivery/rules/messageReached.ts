@@ -8,14 +8,13 @@ import { OutboxKind } from '../../../entities/OutboxItem';
 import { Channel } from '../../vocabulary/delivery';
 import { MessageStatus } from '../../vocabulary/messages';
 import type { DeliveryDraft } from './deliveryDraft';
-import { advancedStatus } from './messageProgress';
+import { advancedStatus, isFinished } from './messageProgress';
 
 export function messageReached(draft: DeliveryDraft, by: DeliveryAttempt | null, read: boolean, at: Date): void {
   const message = draft.message;
-  if (message.status === MessageStatus.CANCELLED) return;
-  // A delivery after the message was marked FAILED is still a delivery the practice must see.
-  const from = message.status === MessageStatus.FAILED ? { status: MessageStatus.SENDING } : message;
-  const status = advancedStatus(from, read ? MessageStatus.READ : MessageStatus.DELIVERED);
+  // CANCELLED and FAILED are final: neither leaves an attempt a provider could still deliver.
+  if (isFinished(message)) return;
+  const status = advancedStatus(message, read ? MessageStatus.READ : MessageStatus.DELIVERED);
   draft.setMessage({
     ...(status ? { status } : {}),
     deliveredAt: message.deliveredAt ?? at,

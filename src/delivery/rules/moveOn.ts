@@ -3,7 +3,8 @@
  * send, a provider's permanent failure, a FAILED receipt, the unread timeout and the SMS
  * nudge. Channels that cannot be used are recorded as SKIPPED attempts with their reason;
  * the next usable one gets a PENDING attempt and its dispatch (held by quiet hours when
- * they apply); with none left an undelivered message has FAILED.
+ * they apply); with none left, and no attempt still in flight, an undelivered message has
+ * FAILED.
  *
  * What counts as a fallback: moving to another channel after a channel the message was
  * meant for failed, went unread or unnotified, or could not be used at send time (the
@@ -35,7 +36,7 @@ export interface MoveOnSettings {
 export interface MoveOnFrom {
   channel: Channel;
   reason: FailureReason;
-  /** Only these channels may come next (the SMS nudge); the channel moved from stays live. */
+  /** Only these channels may come next (the SMS nudge). */
   only?: Channel[];
 }
 
@@ -95,10 +96,15 @@ export function moveOn(draft: DeliveryDraft, reach: Reach, settings: MoveOnSetti
     }
     return step.next;
   }
-  if (from && !from.only && !hasBeenDelivered(draft.message) && !isFinished(draft.message)) {
-    draft.setMessage({ status: MessageStatus.FAILED, scheduledFor: null });
-    const last = draft.attempts.filter((a) => a.status !== DeliveryStatus.SKIPPED).at(-1) ?? draft.attempts.at(-1) ?? null;
-    draft.deliveryEvent(DeliveryEventType.FAILED, draft.now, last);
-  }
+  if (from) failIfNothingLeft(draft);
   return null;
+}
+
+/** An undelivered message with no channel left and no attempt still in flight has FAILED (FAILED is final). */
+export function failIfNothingLeft(draft: DeliveryDraft): void {
+  const inFlight = draft.attempts.some((a) => a.status === DeliveryStatus.PENDING || a.status === DeliveryStatus.SENT);
+  if (inFlight || hasBeenDelivered(draft.message) || isFinished(draft.message)) return;
+  draft.setMessage({ status: MessageStatus.FAILED, scheduledFor: null });
+  const last = draft.attempts.filter((a) => a.status !== DeliveryStatus.SKIPPED).at(-1) ?? draft.attempts.at(-1) ?? null;
+  draft.deliveryEvent(DeliveryEventType.FAILED, draft.now, last);
 }

@@ -1,7 +1,8 @@
 /**
  * The patient read the message. The attempt that reached them becomes READ as if its
  * receipt had said so; a message delivered outside the cascade (ingested from another
- * system) is simply read. A message that no channel has sent cannot have been read.
+ * system, so without attempts) is simply read. A message that no channel has sent cannot
+ * have been read.
  */
 import { DeliveryStatus } from '../../vocabulary/delivery';
 import { DeliveryEventType } from '../../vocabulary/events';
@@ -18,7 +19,7 @@ export function readTransition(draft: DeliveryDraft, reach: Reach, settings: Mov
   if (isFinished(message)) return refused('BAD_USER_INPUT', `A ${message.status.toLowerCase()} message cannot be marked as read`);
   const reached = [...draft.attempts].reverse().find((a) => a.status === DeliveryStatus.DELIVERED || a.status === DeliveryStatus.SENT);
   if (reached) return receiptTransition(draft, reached.id, { status: DeliveryStatus.READ }, reach, settings, draft.now);
-  if (message.status !== MessageStatus.DELIVERED) {
+  if (draft.attempts.length > 0 || message.status !== MessageStatus.DELIVERED) {
     return refused('BAD_USER_INPUT', 'This message has not been sent to the patient yet, so it cannot have been read');
   }
   messageReached(draft, null, true, draft.now);

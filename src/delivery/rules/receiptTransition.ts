@@ -12,7 +12,7 @@ import { MessageStatus } from '../../vocabulary/messages';
 import { type DeliveryDraft, refused, STALE, type Transition } from './deliveryDraft';
 import { messageReached } from './messageReached';
 import { ATTEMPT_RANK, hasBeenDelivered, isAttemptFinal, isFinished, isLatestLiveAttempt } from './messageProgress';
-import { moveOn, type MoveOnSettings, type Reach } from './moveOn';
+import { failIfNothingLeft, moveOn, type MoveOnSettings, type Reach } from './moveOn';
 
 /** The statuses a receipt may report. */
 export const RECEIVABLE: readonly DeliveryStatus[] = [DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ, DeliveryStatus.FAILED];
@@ -43,9 +43,8 @@ function applyStatus(draft: DeliveryDraft, attempt: DeliveryAttempt, receipt: Re
       const reason = receipt.failureReason ?? FailureReason.PROVIDER_ERROR;
       draft.setAttempt(attempt, { status: DeliveryStatus.FAILED, failureReason: reason, failedAt: at });
       draft.removeDue([OutboxKind.UNREAD_TIMEOUT]);
-      if (isLatestLiveAttempt(draft.attempts, attempt) && !hasBeenDelivered(draft.message)) {
-        moveOn(draft, reach, settings, { channel: attempt.channel, reason });
-      }
+      if (isLatestLiveAttempt(draft.attempts, attempt) && !hasBeenDelivered(draft.message)) moveOn(draft, reach, settings, { channel: attempt.channel, reason });
+      else failIfNothingLeft(draft);
       return true;
     }
     default:
