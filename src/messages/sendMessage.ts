@@ -6,10 +6,8 @@
 import type { EntityManager } from 'typeorm';
 import type { Message } from '../../entities/Message';
 import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory';
-import { MessagingCategory } from '../vocabulary/messagingCategory';
 import { isUniqueViolation } from '../db/uniqueViolation';
 import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
-import { Channel } from '../vocabulary/delivery';
 import { type DeliveryDeps, effectsOf, reachOf, writeEffects } from '../delivery/messageDelivery';
 import { DeliveryDraft } from '../delivery/rules/deliveryDraft';
 import { sendTransition } from '../delivery/rules/sendTransition';
@@ -22,21 +20,9 @@ import { HubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
 import { LegalBasis, MessageDirection, MessageStatus } from '../vocabulary/messages';
 import { requestFingerprint } from './requestFingerprint';
+import type { SendMessageRequest } from './sendMessageRequest';
 import { newMessage } from './newMessage';
 import { checkContent } from './rules/contentRules';
-
-export interface SendMessageRequest {
-  nhsNumber: string;
-  organisationOdsCode: string;
-  category: MessagingCategory;
-  subject?: string | null;
-  body: string;
-  legalBasis?: LegalBasis | null;
-  purpose?: string | null;
-  timeCritical?: boolean | null;
-  idempotencyKey?: string | null;
-  routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null } | null;
-}
 
 export interface SendResult {
   message: Message;

@@ -3,6 +3,4 @@
  * maps it to the NhsNumber scalar (src/graphql/scalars.ts), so entities need nothing from
  * the GraphQL layer. It is a name only; values are plain strings of 10 digits.
  */
-export abstract class NhsNumber {
-  private readonly brand!: 'NhsNumber';
-}
+export abstract class NhsNumber {}
