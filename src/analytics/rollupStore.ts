@@ -181,12 +181,13 @@ export class RollupStore {
     }
     const runner = this.db.dataSource.createQueryRunner();
     try {
-      const [{ locked }] = await runner.query("SELECT GET_LOCK('nhs_app_hub_rollups', 0) AS locked");
+      // Lock names are server-wide: the database's name keeps hubs on other databases out of the way.
+      const [{ locked }] = await runner.query("SELECT GET_LOCK(LEFT(CONCAT('nhs_app_hub_rollups:', DATABASE()), 64), 0) AS locked");
       if (Number(locked) !== 1) return false;
       try {
         await work();
       } finally {
-        await runner.query("SELECT RELEASE_LOCK('nhs_app_hub_rollups')");
+        await runner.query("SELECT RELEASE_LOCK(LEFT(CONCAT('nhs_app_hub_rollups:', DATABASE()), 64))");
       }
       return true;
     } finally {
