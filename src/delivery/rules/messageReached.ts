@@ -17,9 +17,9 @@ export function messageReached(draft: DeliveryDraft, by: DeliveryAttempt | null,
   const status = advancedStatus(message, read ? MessageStatus.READ : MessageStatus.DELIVERED);
   draft.setMessage({
     ...(status ? { status } : {}),
+    ...(read ? { readAt: message.readAt ?? at } : {}),
     deliveredAt: message.deliveredAt ?? at,
     deliveredChannel: message.deliveredChannel ?? by?.channel ?? null,
-    readAt: read ? (message.readAt ?? at) : message.readAt,
     scheduledFor: null,
   });
   draft.skipPending(by);

@@ -9,7 +9,7 @@ import { DeliveryEventType } from '../../vocabulary/events';
 import { MessageStatus } from '../../vocabulary/messages';
 import { type DeliveryDraft, refused, STALE, type Transition } from './deliveryDraft';
 import { messageReached } from './messageReached';
-import { isFinished } from './messageProgress';
+import { isFinished, wasSent } from './messageProgress';
 import type { MoveOnSettings, Reach } from './moveOn';
 import { receiptTransition } from './receiptTransition';
 
@@ -17,7 +17,7 @@ export function readTransition(draft: DeliveryDraft, reach: Reach, settings: Mov
   const message = draft.message;
   if (message.status === MessageStatus.READ) return STALE;
   if (isFinished(message)) return refused('BAD_USER_INPUT', `A ${message.status.toLowerCase()} message cannot be marked as read`);
-  const reached = [...draft.attempts].reverse().find((a) => a.status === DeliveryStatus.DELIVERED || a.status === DeliveryStatus.SENT);
+  const reached = [...draft.attempts].reverse().find(wasSent);
   if (reached) return receiptTransition(draft, reached.id, { status: DeliveryStatus.READ }, reach, settings, draft.now);
   if (draft.attempts.length > 0 || message.status !== MessageStatus.DELIVERED) {
     return refused('BAD_USER_INPUT', 'This message has not been sent to the patient yet, so it cannot have been read');

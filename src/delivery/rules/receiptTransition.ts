@@ -11,7 +11,7 @@ import { DeliveryEventType } from '../../vocabulary/events';
 import { MessageStatus } from '../../vocabulary/messages';
 import { type DeliveryDraft, refused, STALE, type Transition } from './deliveryDraft';
 import { messageReached } from './messageReached';
-import { ATTEMPT_RANK, hasBeenDelivered, isAttemptFinal, isFinished, isLatestLiveAttempt } from './messageProgress';
+import { advancedStatus, ATTEMPT_RANK, hasBeenDelivered, isAttemptFinal, isFinished, isLatestLiveAttempt } from './messageProgress';
 import { failIfNothingLeft, moveOn, type MoveOnSettings, type Reach } from './moveOn';
 
 /** The statuses a receipt may report. */
@@ -26,9 +26,13 @@ export interface Receipt {
 function applyStatus(draft: DeliveryDraft, attempt: DeliveryAttempt, receipt: Receipt, reach: Reach, settings: MoveOnSettings, at: Date): boolean {
   if (isAttemptFinal(attempt) || ATTEMPT_RANK[receipt.status] <= ATTEMPT_RANK[attempt.status]) return false;
   switch (receipt.status) {
-    case DeliveryStatus.SENT:
+    case DeliveryStatus.SENT: {
+      // The supplier's receipt may overtake the dispatcher's own record of the send.
       draft.setAttempt(attempt, { status: DeliveryStatus.SENT, sentAt: attempt.sentAt ?? at });
+      const status = advancedStatus(draft.message, MessageStatus.SENDING);
+      if (status) draft.setMessage({ status, scheduledFor: null });
       return true;
+    }
     case DeliveryStatus.DELIVERED:
     case DeliveryStatus.READ: {
       const read = receipt.status === DeliveryStatus.READ;
