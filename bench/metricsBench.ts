@@ -18,7 +18,9 @@ import { mkdirSync, readFileSync, writeFileSync, appendFileSync, existsSync } fr
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { deliveryMetrics, MetricsDimension, type MetricsQuery } from '../src/analytics/deliveryMetrics';
+import { deliveryMetrics } from '../src/analytics/deliveryMetrics';
+import { MetricsDimension, type MetricsQuery } from '../src/analytics/metricsQuery';
+import { MetricsStore } from '../src/analytics/metricsStore';
 import { refreshRollups, ROLLUP_OVERLAP_MS } from '../src/analytics/refreshRollups';
 import { RollupStore } from '../src/analytics/rollupStore';
 import { type Database, openDatabase } from '../src/db/database';
@@ -120,7 +122,7 @@ async function time<T>(work: () => Promise<T>): Promise<{ ms: number; result: T 
 }
 
 async function timeQuery(db: Database, id: string, label: string, query: () => MetricsQuery, groupBy: MetricsDimension[], targetMs: number | null): Promise<Timing> {
-  const source = { db, smsFragmentPricePence: SMS_FRAGMENT_PRICE_PENCE };
+  const source = { metrics: new MetricsStore(db), smsFragmentPricePence: SMS_FRAGMENT_PRICE_PENCE };
   for (let i = 0; i < WARM_UPS; i += 1) await deliveryMetrics(source, query(), groupBy);
   const samples: number[] = [];
   let rows = 0;

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import { deliveryMetrics, MetricsDimension } from '../src/analytics/deliveryMetrics';
+import { deliveryMetrics } from '../src/analytics/deliveryMetrics';
+import { MetricsDimension } from '../src/analytics/metricsQuery';
 import { Role } from '../src/vocabulary/roles';
 import { MessagingCategory } from '../src/vocabulary/messagingCategory';
 import { Channel } from '../src/vocabulary/delivery';
@@ -95,6 +96,6 @@ export class AnalyticsResolver {
     // A dashboard bound to an organisation sees only that organisation's figures.
     const own = ctx.scope.organisationOdsCode;
     const scoped = own ? { ...filter, organisationOdsCodes: [own] } : filter;
-    return deliveryMetrics({ db: ctx.hub.db, smsFragmentPricePence: ctx.hub.config.smsFragmentPricePence }, scoped, groupBy ?? []);
+    return deliveryMetrics({ metrics: ctx.hub.stores.metrics, smsFragmentPricePence: ctx.hub.config.smsFragmentPricePence }, scoped, groupBy ?? []);
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'typeorm';
 import { RollupRefresher } from './analytics/rollupRefresher';
+import { MetricsStore } from './analytics/metricsStore';
 import { RollupStore } from './analytics/rollupStore';
 import { AuditStore } from './audit/auditStore';
 import { ApiKeyStore } from './auth/apiKeyStore';
@@ -42,6 +43,7 @@ export interface Stores {
   audit: AuditStore;
   events: EventStore;
   rollups: RollupStore;
+  metrics: MetricsStore;
 }
 
 export interface Hub {
@@ -89,6 +91,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     audit: new AuditStore(db),
     events: new EventStore(db),
     rollups: new RollupStore(db),
+    metrics: new MetricsStore(db),
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
