@@ -29,7 +29,6 @@ export class OrganisationResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => Organisation)
   async upsertOrganisation(@Arg('input', () => OrganisationInput) input: OrganisationInput, @Ctx() ctx: HubContext): Promise<Organisation> {
-    const { db, clock, stores } = ctx.hub;
-    return upsertOrganisation({ db, clock, organisations: stores.organisations }, input);
+    return upsertOrganisation(ctx.hub.useCases.organisations, input);
   }
 }

@@ -12,11 +12,19 @@ import { HubError } from '../shared/errors';
 import { isRowId, newId } from '../shared/ids';
 import type { AccessScope } from '../shared/scope';
 import { MessageDirection, ReportReason } from '../vocabulary/messages';
+import type { Clock } from '../shared/clock';
+import type { MessageStore } from './messageStore';
 import type { PatientReportStore } from './patientReportStore';
 
 export type MessageActionDeps = DeliveryDeps & UnitOfWorkDeps;
 
-async function lockVisibleMessage(deps: MessageActionDeps, uow: UnitOfWork, id: string, scope: AccessScope): Promise<Message> {
+/** reportMessage needs no delivery settings: only the message and report stores. */
+export interface ReportDeps extends UnitOfWorkDeps {
+  clock: Clock;
+  stores: { messages: MessageStore; reports: PatientReportStore };
+}
+
+async function lockVisibleMessage(deps: { stores: { messages: MessageStore } }, uow: UnitOfWork, id: string, scope: AccessScope): Promise<Message> {
   const visible = isRowId(id) ? await deps.stores.messages.findById(id, scope, uow.manager) : null;
   const message = visible ? await deps.stores.messages.lockById(visible.id, uow.manager) : null;
   if (!message) throw new HubError('NOT_FOUND', `No message with id ${id}`);
@@ -52,14 +60,14 @@ export interface ReportInput {
   comment?: string | null;
 }
 
-export async function reportMessage(deps: MessageActionDeps & { reports: PatientReportStore }, input: ReportInput, scope: AccessScope): Promise<PatientReport> {
+export async function reportMessage(deps: ReportDeps, input: ReportInput, scope: AccessScope): Promise<PatientReport> {
   const comment = input.comment?.trim() || null;
   if (comment && comment.length > 1000) throw new HubError('BAD_USER_INPUT', 'comment must be at most 1,000 characters');
   return inUnitOfWork(deps, async (uow) => {
     const message = await lockVisibleMessage(deps, uow, input.messageId, scope);
     if (message.direction !== MessageDirection.OUTBOUND) throw new HubError('BAD_USER_INPUT', 'Patients can report messages sent to them, not messages they sent');
     const report = Object.assign(new PatientReport(), { id: newId(), messageId: message.id, reason: input.reason, comment, createdAt: deps.clock.now() });
-    await deps.reports.insert(report, uow.manager);
+    await deps.stores.reports.insert(report, uow.manager);
     // Reports count in the delivery metrics, which are rebuilt from changed messages.
     message.updatedAt = report.createdAt;
     await deps.stores.messages.save(message, uow.manager);

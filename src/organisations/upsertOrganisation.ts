@@ -13,7 +13,13 @@ export interface OrganisationDetails {
   type: OrganisationType;
 }
 
-export async function upsertOrganisation(deps: { db: Database; organisations: OrganisationStore; clock: Clock }, input: OrganisationDetails): Promise<Organisation> {
+export interface OrganisationDeps {
+  db: Database;
+  organisations: OrganisationStore;
+  clock: Clock;
+}
+
+export async function upsertOrganisation(deps: OrganisationDeps, input: OrganisationDetails): Promise<Organisation> {
   const odsCode = assertOdsCode(input.odsCode);
   const name = input.name.trim();
   if (name === '' || name.length > 200) throw new HubError('BAD_USER_INPUT', 'Organisation name must be 1 to 200 characters');

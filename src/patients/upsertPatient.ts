@@ -55,8 +55,15 @@ export function normaliseMobileNumber(value: string | null | undefined): string 
   return international;
 }
 
+export interface PatientDeps {
+  db: Database;
+  patients: PatientStore;
+  organisations: OrganisationStore;
+  clock: Clock;
+}
+
 export async function upsertPatient(
-  deps: { db: Database; patients: PatientStore; organisations: OrganisationStore; clock: Clock },
+  deps: PatientDeps,
   input: PatientDetails,
   scope: AccessScope = UNRESTRICTED,
 ): Promise<Patient> {
