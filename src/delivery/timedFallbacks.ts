@@ -7,6 +7,7 @@ import { inUnitOfWork } from '../db/unitOfWork';
 import { runTransition } from './messageDelivery';
 import type { ScheduledReceipt } from './providers/channelProvider';
 import type { ReceiptDeps } from './recordReceipt';
+import { STALE } from './rules/deliveryDraft';
 import { receiptTransition } from './rules/receiptTransition';
 import { unreadTimeoutTransition } from './rules/unreadTimeoutTransition';
 
@@ -26,12 +27,13 @@ export async function deliverSimulatedReceipt(deps: ReceiptDeps, item: OutboxIte
   await inUnitOfWork(deps, async (uow) => {
     const message = await deps.stores.messages.lockById(item.messageId, uow.manager);
     const still = await deps.stores.outbox.complete(item.id, uow.manager);
-    if (!message || !still) return;
+    const attemptId = item.attemptId;
+    if (!message || !still || !attemptId) return;
     const attempts = await deps.stores.attempts.forMessageLocked(message.id, uow.manager);
     // The simulator only promises receipts for attempts it accepted, so a refusal cannot arise; if it did, the receipt is dropped.
     await runTransition(deps, uow, message, attempts, (draft, reach) => {
-      const transition = receiptTransition(draft, item.attemptId ?? '', receipt, reach, deps, item.dueAt);
-      return transition.outcome === 'refused' ? { outcome: 'stale' } : transition;
+      const transition = receiptTransition(draft, attemptId, receipt, reach, deps, item.dueAt);
+      return transition.outcome === 'refused' ? STALE : transition;
     });
   });
 }
