@@ -25,10 +25,10 @@ import { refreshRollups, ROLLUP_OVERLAP_MS } from '../src/analytics/refreshRollu
 import { RollupStore } from '../src/analytics/rollupStore';
 import { type Database, openDatabase } from '../src/db/database';
 import { systemClock } from '../src/shared/clock';
+import { DAY_MS } from '../src/shared/durations';
 import { HANDFUL_OF_MESSAGES, seedLarge } from '../scripts/seedLarge';
 
 const DEFAULT_URL = 'mysql://root@127.0.0.1:3306/hub_bench';
-const DAY_MS = 24 * 60 * 60 * 1000;
 const WARM_UPS = 2;
 const RUNS = 7;
 const REFRESH_RUNS = 5;

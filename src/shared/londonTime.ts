@@ -3,7 +3,7 @@
  * calendar date and time at an instant, the instant of a London wall-clock time, and London
  * calendar days. London is an hour ahead of UTC in summer (BST); Intl does the time-zone work.
  */
-import { HOUR_MS } from './durations';
+import { DAY_MS, HOUR_MS } from './durations';
 
 export interface LondonParts {
   year: number;
@@ -26,7 +26,6 @@ const LONDON_FORMAT = new Intl.DateTimeFormat('en-GB', {
 });
 
 const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
 
 /** ISO weekday (1 = Monday … 7 = Sunday) of a calendar date. */
 export function weekdayOf(year: number, month: number, day: number): number {
@@ -58,8 +57,8 @@ function londonOffset(instant: number): number {
  */
 export function londonTime(year: number, month: number, day: number, hour: number, minute: number): Date {
   const asIfUtc = Date.UTC(year, month - 1, day, hour, minute);
-  const offsetBefore = londonOffset(asIfUtc - DAY);
-  const offsetAfter = londonOffset(asIfUtc + DAY);
+  const offsetBefore = londonOffset(asIfUtc - DAY_MS);
+  const offsetAfter = londonOffset(asIfUtc + DAY_MS);
   const candidates = [asIfUtc - offsetBefore, asIfUtc - offsetAfter]
     .filter((instant) => instant + londonOffset(instant) === asIfUtc)
     .sort((a, b) => a - b);

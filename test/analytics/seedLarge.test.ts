@@ -10,9 +10,9 @@ import type { Hub } from '../../src/hub';
 import { isValidNhsNumber } from '../../src/patients/nhsNumber';
 import { seedLarge, type SeedLargeResult } from '../../scripts/seedLarge';
 import { createTestHub } from '../support/testHub';
+import { DAY_MS } from '../../src/shared/durations';
 
 const MESSAGES = 2000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('seedLarge', () => {
   let hub: Hub;
