@@ -20,16 +20,18 @@ import { mkdirSync, readFileSync, writeFileSync, appendFileSync, existsSync } fr
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { deliveryMetrics, MetricsDimension, type MetricsQuery } from '../src/analytics/deliveryMetrics';
+import { deliveryMetrics } from '../src/analytics/deliveryMetrics';
+import { MetricsDimension, type MetricsQuery } from '../src/analytics/metricsQuery';
+import { MetricsStore } from '../src/analytics/metricsStore';
 import { refreshRollups, ROLLUP_OVERLAP_MS } from '../src/analytics/refreshRollups';
 import { RollupStore } from '../src/analytics/rollupStore';
 import { type Database, openDatabase } from '../src/db/database';
 import { systemClock } from '../src/shared/clock';
+import { DAY_MS } from '../src/shared/durations';
 import { HANDFUL_OF_MESSAGES, seedLarge } from '../scripts/seedLarge';
 import { benchOutput, printableDatabaseUrl } from './benchOutput';
 
 const DEFAULT_URL = 'mysql://root@127.0.0.1:3306/hub_bench';
-const DAY_MS = 24 * 60 * 60 * 1000;
 const WARM_UPS = 2;
 const RUNS = 7;
 const REFRESH_RUNS = 5;
@@ -127,7 +129,7 @@ async function time<T>(work: () => Promise<T>): Promise<{ ms: number; result: T 
 }
 
 async function timeQuery(db: Database, id: string, label: string, query: () => MetricsQuery, groupBy: MetricsDimension[], targetMs: number | null): Promise<Timing> {
-  const source = { db, smsFragmentPricePence: SMS_FRAGMENT_PRICE_PENCE };
+  const source = { metrics: new MetricsStore(db), smsFragmentPricePence: SMS_FRAGMENT_PRICE_PENCE };
   for (let i = 0; i < WARM_UPS; i += 1) await deliveryMetrics(source, query(), groupBy);
   const samples: number[] = [];
   let rows = 0;

@@ -2,7 +2,7 @@ import { Authorized, Field, ObjectType } from 'type-graphql';
 import { Role } from '../src/vocabulary/roles';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Organisation } from './Organisation';
-import { NhsNumberScalar } from '../src/graphql/scalars';
+import { NhsNumber } from '../src/vocabulary/nhsNumber';
 
 /** A patient, keyed by NHS number, with the contact details the fallback channels need. */
 @ObjectType()
@@ -10,7 +10,7 @@ import { NhsNumberScalar } from '../src/graphql/scalars';
 @Index('idx_patients_name', ['familyName', 'givenName'])
 @Index('idx_patients_gp_practice', ['gpPracticeOdsCode'])
 export class Patient {
-  @Field(() => NhsNumberScalar)
+  @Field(() => NhsNumber)
   @Authorized(Role.SENDER)
   @PrimaryColumn({ name: 'nhs_number', type: 'varchar', length: 10 })
   nhsNumber: string;

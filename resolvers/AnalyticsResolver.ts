@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import { deliveryMetrics, MetricsDimension } from '../src/analytics/deliveryMetrics';
+import { deliveryMetrics } from '../src/analytics/deliveryMetrics';
+import { MetricsDimension } from '../src/analytics/metricsQuery';
 import { metricsRange } from '../src/analytics/metricsRange';
 import { Role } from '../src/vocabulary/roles';
 import { MessagingCategory } from '../src/vocabulary/messagingCategory';
@@ -97,6 +98,6 @@ export class AnalyticsResolver {
     const own = ctx.scope.organisationOdsCode;
     const ranged = { ...filter, ...metricsRange(filter, ctx.hub.clock.now()) };
     const scoped = own ? { ...ranged, organisationOdsCodes: [own] } : ranged;
-    return deliveryMetrics({ db: ctx.hub.db, smsFragmentPricePence: ctx.hub.config.smsFragmentPricePence }, scoped, groupBy ?? []);
+    return deliveryMetrics({ metrics: ctx.hub.stores.metrics, smsFragmentPricePence: ctx.hub.config.smsFragmentPricePence }, scoped, groupBy ?? []);
   }
 }

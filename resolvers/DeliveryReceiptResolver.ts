@@ -31,6 +31,6 @@ export class DeliveryReceiptResolver {
   @Authorized(Role.PROVIDER)
   @Mutation(() => DeliveryAttempt, { description: "A supplier's delivery receipt; idempotent and order-tolerant." })
   async recordDeliveryReceipt(@Arg('input', () => DeliveryReceiptInput) input: DeliveryReceiptInput, @Ctx() ctx: HubContext): Promise<DeliveryAttempt> {
-    return recordDeliveryReceipt(ctx.hub.deliveryDeps, input, ctx.scope.organisationOdsCode);
+    return recordDeliveryReceipt(ctx.hub.useCases.receipts, input, ctx.scope.organisationOdsCode);
   }
 }

@@ -96,26 +96,25 @@ export class MessageResolver {
   @Authorized(Role.SENDER)
   @Mutation(() => Message)
   async ingestMessage(@Arg('input', () => IngestMessageInput) input: IngestMessageInput, @Ctx() ctx: HubContext): Promise<Message> {
-    const { db, clock, stores } = ctx.hub;
-    return ingestMessage({ db, clock, messages: stores.messages, patients: stores.patients, organisations: stores.organisations }, input, ctx.scope);
+    return ingestMessage(ctx.hub.useCases.ingest, input, ctx.scope);
   }
 
   @Authorized(Role.SENDER)
   @Mutation(() => Message, { description: 'Cancels a message before its first delivery attempt has been sent.' })
   async cancelMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: HubContext): Promise<Message> {
-    return cancelMessage(ctx.hub.deliveryDeps, id, ctx.scope);
+    return cancelMessage(ctx.hub.useCases.messageActions, id, ctx.scope);
   }
 
   @Authorized(Role.SENDER)
   @Mutation(() => Message, { description: 'The patient has read the message; ends any fallback still waiting.' })
   async markMessageRead(@Arg('id', () => ID) id: string, @Ctx() ctx: HubContext): Promise<Message> {
-    return markMessageRead(ctx.hub.deliveryDeps, id, ctx.scope);
+    return markMessageRead(ctx.hub.useCases.messageActions, id, ctx.scope);
   }
 
   @Authorized(Role.SENDER)
   @Mutation(() => PatientReport, { description: 'A patient reports a message as unwanted, inappropriate or not for them.' })
   async reportMessage(@Arg('input', () => ReportMessageInput) input: ReportMessageInput, @Ctx() ctx: HubContext): Promise<PatientReport> {
-    return reportMessage({ ...ctx.hub.deliveryDeps, reports: ctx.hub.stores.reports }, input, ctx.scope);
+    return reportMessage(ctx.hub.useCases.reports, input, ctx.scope);
   }
 
   @Authorized(Role.SENDER)

@@ -3,7 +3,8 @@ import { Role } from '../src/vocabulary/roles';
 import { Organisation } from '../entities/Organisation';
 import type { HubContext } from '../src/graphql/context';
 import { OrganisationType } from '../src/vocabulary/organisationType';
-import { normaliseOdsCode, upsertOrganisation } from '../src/organisations/upsertOrganisation';
+import { normaliseOdsCode } from '../src/organisations/odsCode';
+import { upsertOrganisation } from '../src/organisations/upsertOrganisation';
 
 @InputType()
 class OrganisationInput {
@@ -28,7 +29,6 @@ export class OrganisationResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => Organisation)
   async upsertOrganisation(@Arg('input', () => OrganisationInput) input: OrganisationInput, @Ctx() ctx: HubContext): Promise<Organisation> {
-    const { db, clock, stores } = ctx.hub;
-    return upsertOrganisation({ db, clock, organisations: stores.organisations }, input);
+    return upsertOrganisation(ctx.hub.useCases.organisations, input);
   }
 }

@@ -71,8 +71,7 @@ export class PatientResolver {
   @Authorized(Role.SENDER)
   @Mutation(() => Patient)
   async upsertPatient(@Arg('input', () => PatientInput) input: PatientInput, @Ctx() ctx: HubContext): Promise<Patient> {
-    const { db, clock, stores } = ctx.hub;
-    const patient = await upsertPatient({ db, clock, patients: stores.patients, organisations: stores.organisations }, input, ctx.scope);
+    const patient = await upsertPatient(ctx.hub.useCases.patients, input, ctx.scope);
     ctx.loaders.patient.clear(patient.nhsNumber).prime(patient.nhsNumber, patient);
     return patient;
   }

@@ -46,11 +46,6 @@ export class PreferencesResolver {
   @Authorized(Role.SENDER)
   @Mutation(() => ChannelPreferences)
   async updateChannelPreferences(@Arg('input', () => ChannelPreferencesInput) input: ChannelPreferencesInput, @Ctx() ctx: HubContext): Promise<ChannelPreferences> {
-    const { db, clock, stores, config } = ctx.hub;
-    return updateChannelPreferences(
-      { db, clock, patients: stores.patients, preferences: stores.preferences, preferenceDelayHours: config.preferenceDelayHours },
-      input,
-      ctx.scope,
-    );
+    return updateChannelPreferences(ctx.hub.useCases.preferences, input, ctx.scope);
   }
 }

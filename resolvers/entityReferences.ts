@@ -11,7 +11,7 @@ import type { Patient } from '../entities/Patient';
 import { assertRole } from '../src/auth/assertRole';
 import type { HubContext } from '../src/graphql/context';
 import { NhsNumberScalar } from '../src/graphql/scalars';
-import { normaliseOdsCode } from '../src/organisations/upsertOrganisation';
+import { normaliseOdsCode } from '../src/organisations/odsCode';
 import { HubError } from '../src/shared/errors';
 import { isRowId } from '../src/shared/ids';
 import { Role } from '../src/vocabulary/roles';

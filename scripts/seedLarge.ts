@@ -32,6 +32,7 @@ import { buildContentReport } from '../src/messages/rules/contentReport';
 import { OrganisationType } from '../src/vocabulary/organisationType';
 import { withCheckDigit } from '../src/patients/nhsNumber';
 import { type Clock, systemClock } from '../src/shared/clock';
+import { DAY_MS, HOUR_MS } from '../src/shared/durations';
 
 export interface SeedLargeOptions {
   messages: number;
@@ -70,8 +71,6 @@ export interface SeedLargeResult {
 /** More than this many messages already there and the seed refuses to run without --append. */
 export const HANDFUL_OF_MESSAGES = 10;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-const HOUR_MS = 60 * 60 * 1000;
 /** MariaDB allows 65,535 placeholders in one statement; SQLite builds allow at least 32,766. */
 const MAX_PLACEHOLDERS = { mysql: 65_535, sqlite: 32_766 } as const;
 const ROWS_PER_STATEMENT = 2000;

@@ -4,50 +4,19 @@
  */
 import type { Logger } from 'typeorm';
 import { RollupRefresher } from './analytics/rollupRefresher';
-import { RollupStore } from './analytics/rollupStore';
-import { AuditStore } from './audit/auditStore';
-import { ApiKeyStore } from './auth/apiKeyStore';
 import { RateLimiter } from './auth/rateLimiter';
-import { CategoryStore } from './categories/categoryStore';
 import type { HubConfig } from './config';
 import { type Database, openDatabase } from './db/database';
-import { DeliveryAttemptStore } from './delivery/deliveryAttemptStore';
-import type { DispatchDeps } from './delivery/dispatchAttempt';
 import { Dispatcher } from './delivery/dispatcher';
-import { OutboxStore } from './delivery/outboxStore';
 import { type ChannelProviders, providersFromConfig } from './delivery/providers/providerRegistry';
 import { type EventBus, InProcessEventBus } from './events/eventBus';
-import { EventStore } from './events/eventStore';
 import { RedisEventBus } from './events/redisEventBus';
-import type { SendDeps } from './messages/sendMessage';
 import { createLogger, type HubLogger } from './shared/logger';
 import { OperationalMetrics } from './observability/operationalMetrics';
-import { MessageStore } from './messages/messageStore';
-import { PatientReportStore } from './messages/patientReportStore';
-import { OrganisationStore } from './organisations/organisationStore';
-import { PatientStore } from './patients/patientStore';
-import { PreferenceStore } from './preferences/preferenceStore';
 import { type Clock, systemClock } from './shared/clock';
-import { TemplateStore } from './templates/templateStore';
-import { CallbackStore } from './callbacks/callbackStore';
 import { CallbackDispatcher } from './callbacks/callbackDispatcher';
-
-export interface Stores {
-  organisations: OrganisationStore;
-  patients: PatientStore;
-  preferences: PreferenceStore;
-  messages: MessageStore;
-  attempts: DeliveryAttemptStore;
-  reports: PatientReportStore;
-  categories: CategoryStore;
-  outbox: OutboxStore;
-  apiKeys: ApiKeyStore;
-  audit: AuditStore;
-  events: EventStore;
-  rollups: RollupStore;
-  templates: TemplateStore;
-  callbacks: CallbackStore;
-}
+import { createStores, type Stores } from './stores';
+import { buildUseCases, dispatchDeps, type UseCases } from './useCases';
 
 export interface Hub {
   config: HubConfig;
@@ -57,8 +26,8 @@ export interface Hub {
   bus: EventBus;
   logger: HubLogger;
   providers: ChannelProviders;
-  /** What the send, receipt and dispatch use cases need, assembled once. */
-  deliveryDeps: SendDeps & DispatchDeps;
+  /** What each use case needs, assembled once and never changed. */
+  useCases: UseCases;
   /** The in-process dispatcher (started by startDispatcher unless DISPATCHER=false). */
   dispatcher: Dispatcher;
   rateLimiter: RateLimiter;
@@ -83,50 +52,22 @@ export interface HubOptions {
 
 export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
   const db = await openDatabase(config.databaseUrl, { logger: options.sqlLogger });
-  const stores: Stores = {
-    organisations: new OrganisationStore(db),
-    patients: new PatientStore(db),
-    preferences: new PreferenceStore(db),
-    messages: new MessageStore(db),
-    attempts: new DeliveryAttemptStore(db),
-    reports: new PatientReportStore(db),
-    categories: new CategoryStore(db),
-    outbox: new OutboxStore(db),
-    apiKeys: new ApiKeyStore(db),
-    audit: new AuditStore(db),
-    events: new EventStore(db),
-    rollups: new RollupStore(db),
-    templates: new TemplateStore(db),
-    callbacks: new CallbackStore(db),
-  };
+  const stores = createStores(db);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
   const bus = options.bus ?? (config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new InProcessEventBus());
   if (bus instanceof RedisEventBus) await bus.whenReady();
   const providers = { ...providersFromConfig(config), ...options.providers };
-  const deliveryDeps: SendDeps & DispatchDeps = {
-    db,
-    bus,
-    logger,
-    clock,
-    stores,
-    organisations: stores.organisations,
-    providers,
-    quietHours: config.quietHours,
-    unreadFallbackHours: config.unreadFallbackHours,
-    maxMessagesPerPatientPerDay: config.maxMessagesPerPatientPerDay,
-    retryBaseMs: config.retryBaseMs,
-    maxProviderRetries: config.maxProviderRetries,
-  };
-  const dispatcher = new Dispatcher(deliveryDeps, { intervalMs: config.dispatchIntervalMs, logger });
-  deliveryDeps.onQueued = () => dispatcher.wake();
+  const parts = { config, db, bus, logger, clock, stores, providers };
+  const dispatch = dispatchDeps(parts);
+  const dispatcher = new Dispatcher(dispatch, { intervalMs: config.dispatchIntervalMs, logger });
   const metrics = new OperationalMetrics({
     outboxDepth: () => stores.outbox.depth(),
     oldestDueAt: () => stores.outbox.nextDueAt(),
     subscriptions: () => bus.listenerCount(),
     now: () => clock.now(),
   });
-  deliveryDeps.observeSend = (outcome) => metrics.sends.inc({ outcome });
+  const useCases = buildUseCases(parts, dispatch, { onQueued: () => dispatcher.wake(), observeSend: (outcome) => metrics.sends.inc({ outcome }) });
   const callbackDispatcher = new CallbackDispatcher({
     callbacks: stores.callbacks,
     clock,
@@ -146,7 +87,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     bus,
     logger,
     providers,
-    deliveryDeps,
+    useCases,
     dispatcher,
     // Request rates are wall-clock rates, whatever clock the delivery rules run on.
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock),

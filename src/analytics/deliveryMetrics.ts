@@ -8,29 +8,15 @@
  *   deliveryRate = delivered / messages     readRate = read / delivered
  *   fallbackRate = fallbacks / messages     percentiles from the delivery-time histogram
  */
-import type { Database } from '../db/database';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Channel } from '../vocabulary/delivery';
-import { londonTime } from '../delivery/rules/quietHours';
+import { londonDayStart } from '../shared/londonTime';
 import { HubError } from '../shared/errors';
 import { percentile } from './deliveryTimeHistogram';
-import { HISTOGRAM_COLUMNS, HOUR_MS, wholeLondonDays } from './rollupStore';
-
-export enum MetricsDimension {
-  ORGANISATION = 'ORGANISATION',
-  CATEGORY = 'CATEGORY',
-  CHANNEL = 'CHANNEL',
-  DAY = 'DAY',
-  HOUR = 'HOUR',
-}
-
-export interface MetricsQuery {
-  from: Date;
-  to: Date;
-  organisationOdsCodes?: string[] | null;
-  categories?: MessagingCategory[] | null;
-  channels?: Channel[] | null;
-}
+import { HOUR_MS } from '../shared/durations';
+import type { MetricsStore } from './metricsStore';
+import { MetricsDimension, type MetricsQuery } from './metricsQuery';
+import { HISTOGRAM_COLUMNS } from './rollupStore';
 
 export interface MetricsRow {
   organisationOdsCode: string | null;
@@ -56,14 +42,6 @@ export interface MetricsRow {
 
 export const MAX_METRICS_RANGE_DAYS = 400;
 
-const DIMENSION_COLUMN: Record<MetricsDimension, string> = {
-  ORGANISATION: 'organisation_ods_code',
-  CATEGORY: 'category',
-  CHANNEL: 'delivered_channel',
-  DAY: 'london_day',
-  HOUR: 'hour_start',
-};
-
 export function validateMetricsQuery(query: MetricsQuery, groupBy: MetricsDimension[]): void {
   if (!(query.from.getTime() < query.to.getTime())) throw new HubError('BAD_USER_INPUT', 'filter.from must be before filter.to');
   if (query.to.getTime() - query.from.getTime() > MAX_METRICS_RANGE_DAYS * 24 * HOUR_MS) {
@@ -80,64 +58,6 @@ function ratio(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 10000) / 10000;
 }
 
-function londonMidnight(day: string): Date {
-  const [year, month, date] = day.split('-').map(Number);
-  return londonTime(year, month, date, 0, 0);
-}
-
-export interface MetricsSource {
-  db: Database;
-  smsFragmentPricePence: number;
-}
-
-const COUNTER_COLUMNS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
-
-/**
- * Rows of the aggregated rollups, one per group, ordered by the group columns: one
- * statement (the CSV export pages through it with LIMIT/OFFSET).
- */
-export function metricsSql(db: Database, query: MetricsQuery, groupBy: MetricsDimension[]): { sql: string; params: unknown[] } {
-  const dims = groupBy.map((d) => DIMENSION_COLUMN[d]);
-  const sums = COUNTER_COLUMNS.map((c) => `SUM(${c}) AS ${c}`);
-  const asParam = (d: Date) => (db.kind === 'mysql' ? d : d.toISOString().replace('T', ' ').replace('Z', ''));
-  // The hours whose start lies in [from, to).
-  const from = new Date(Math.floor(query.from.getTime() / HOUR_MS) * HOUR_MS);
-  const to = new Date(Math.ceil(query.to.getTime() / HOUR_MS) * HOUR_MS);
-  const filters: string[] = [];
-  const filterParams: unknown[] = [];
-  const inList = (column: string, values: string[] | null | undefined) => {
-    if (!values?.length) return;
-    filters.push(`${column} IN (${values.map(() => '?').join(', ')})`);
-    filterParams.push(...values);
-  };
-  inList('organisation_ods_code', query.organisationOdsCodes?.map((c) => c.trim().toUpperCase()));
-  inList('category', query.categories);
-  inList('delivered_channel', query.channels);
-
-  const group = dims.length ? ` GROUP BY ${dims.join(', ')}` : '';
-  const order = dims.length ? ` ORDER BY ${dims.join(', ')}` : '';
-  const branch = (table: string, range: string[]) => `SELECT ${[...dims, ...sums].join(', ')} FROM ${table} WHERE ${[...range, ...filters].join(' AND ')}${group}`;
-
-  const days = groupBy.includes(MetricsDimension.HOUR) ? null : wholeLondonDays(from, to);
-  if (!days) {
-    return { sql: `${branch('delivery_rollups', ['hour_start >= ?', 'hour_start < ?'])}${order}`, params: [asParam(from), asParam(to), ...filterParams] };
-  }
-  // Whole days from the daily rollups, the hours before and after them from the hourly ones;
-  // each part is grouped first, so the outer query only adds up a few rows per group.
-  const parts: string[] = [branch('delivery_rollups_daily', ['london_day >= ?', 'london_day <= ?'])];
-  const params: unknown[] = [days.first, days.last, ...filterParams];
-  for (const [start, end] of [
-    [from, days.start],
-    [days.end, to],
-  ]) {
-    if (start.getTime() >= end.getTime()) continue;
-    parts.push(branch('delivery_rollups', ['hour_start >= ?', 'hour_start < ?']));
-    params.push(asParam(start), asParam(end), ...filterParams);
-  }
-  if (parts.length === 1) return { sql: `${parts[0]}${order}`, params };
-  return { sql: `SELECT ${[...dims, ...sums].join(', ')} FROM (${parts.join(' UNION ALL ')}) AS slices${group}${order}`, params };
-}
-
 export function toMetricsRow(raw: Record<string, unknown>, groupBy: MetricsDimension[], pricePence: number): MetricsRow {
   const n = (column: string) => Number(raw[column] ?? 0);
   const messages = n('messages');
@@ -149,7 +69,7 @@ export function toMetricsRow(raw: Record<string, unknown>, groupBy: MetricsDimen
   const sent = n('sms_fragments_sent');
   const hour = raw.hour_start;
   let bucketStart: Date | null = null;
-  if (groupBy.includes(MetricsDimension.DAY)) bucketStart = londonMidnight(String(raw.london_day));
+  if (groupBy.includes(MetricsDimension.DAY)) bucketStart = londonDayStart(String(raw.london_day));
   if (groupBy.includes(MetricsDimension.HOUR)) bucketStart = hour instanceof Date ? hour : new Date(`${String(hour).replace(' ', 'T')}Z`);
   const channel = groupBy.includes(MetricsDimension.CHANNEL) ? ((raw.delivered_channel as string) || null) : null;
   return {
@@ -175,11 +95,25 @@ export function toMetricsRow(raw: Record<string, unknown>, groupBy: MetricsDimen
   };
 }
 
-export async function deliveryMetrics(source: MetricsSource, query: MetricsQuery, groupBy: MetricsDimension[] = []): Promise<MetricsRow[]> {
+export interface MetricsDeps {
+  metrics: MetricsStore;
+  smsFragmentPricePence: number;
+}
+
+export async function deliveryMetrics(deps: MetricsDeps, query: MetricsQuery, groupBy: MetricsDimension[] = []): Promise<MetricsRow[]> {
   validateMetricsQuery(query, groupBy);
-  const { sql, params } = metricsSql(source.db, query, groupBy);
-  const rows: Array<Record<string, unknown>> = await source.db.dataSource.query(sql, params);
+  const rows = await deps.metrics.rows(query, groupBy);
   // Rollup rows exist only where messages do, so every group counts some; with no grouping
   // an empty range answers one row of SQL NULL sums, read as zeros.
-  return rows.map((raw) => toMetricsRow(raw, groupBy, source.smsFragmentPricePence));
+  return rows.map((raw) => toMetricsRow(raw, groupBy, deps.smsFragmentPricePence));
+}
+
+/** The same rows a page at a time, for the CSV extract. */
+export async function* deliveryMetricsPages(deps: MetricsDeps, query: MetricsQuery, groupBy: MetricsDimension[], pageSize: number): AsyncGenerator<MetricsRow[]> {
+  validateMetricsQuery(query, groupBy);
+  for (let offset = 0; ; offset += pageSize) {
+    const rows = await deps.metrics.rows(query, groupBy, { limit: pageSize, offset });
+    yield rows.map((raw) => toMetricsRow(raw, groupBy, deps.smsFragmentPricePence));
+    if (rows.length < pageSize) return;
+  }
 }

@@ -2,7 +2,7 @@
  * A metrics filter may leave out its range: `to` defaults to now and `from` to
  * DEFAULT_METRICS_DAYS before `to`, so "the last 30 days" needs no dates at all.
  */
-import { HOUR_MS } from '../shared/clock';
+import { HOUR_MS } from '../shared/durations';
 
 export const DEFAULT_METRICS_DAYS = 30;
 

@@ -5,7 +5,9 @@
  * periodically; `rebuildAllRollups` recomputes everything (after a bulk load).
  */
 import type { Clock } from '../shared/clock';
-import { HOUR_MS, hourStart, type RollupStore } from './rollupStore';
+import { HOUR_MS } from '../shared/durations';
+import { hourStart } from '../shared/londonTime';
+import type { RollupStore } from './rollupStore';
 
 const WATERMARK = 'rollups.watermark';
 export const ROLLUP_OVERLAP_MS = 5 * 60 * 1000;

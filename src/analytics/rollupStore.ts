@@ -9,43 +9,11 @@ import { DeliveryRollup } from '../../entities/DeliveryRollup';
 import { HubState } from '../../entities/HubState';
 import type { Database } from '../db/database';
 import { Channel } from '../vocabulary/delivery';
-import { londonParts, londonTime } from '../delivery/rules/quietHours';
+import { addDays, hourStart, londonDayOf } from '../shared/londonTime';
 import { MessageStatus } from '../vocabulary/messages';
 import { bucketOf, emptyHistogram, HISTOGRAM_BUCKETS } from './deliveryTimeHistogram';
 
-export const HOUR_MS = 60 * 60 * 1000;
 export const HISTOGRAM_COLUMNS = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `h${String(i).padStart(2, '0')}`);
-
-export function hourStart(at: Date): Date {
-  return new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
-}
-
-export function londonDayOf(at: Date): string {
-  const p = londonParts(at);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-}
-
-/** The instant a London calendar day (YYYY-MM-DD) starts. */
-export function londonDayStart(day: string): Date {
-  const [year, month, date] = day.split('-').map(Number);
-  return londonTime(year, month, date, 0, 0);
-}
-
-/** The calendar day `days` after `day` (YYYY-MM-DD). */
-export function addDays(day: string, days: number): string {
-  const [year, month, date] = day.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, date + days)).toISOString().slice(0, 10);
-}
-
-/** The London days wholly inside [from, to): the first and last day and the instants they span, or null when there is none. */
-export function wholeLondonDays(from: Date, to: Date): { first: string; last: string; start: Date; end: Date } | null {
-  const fromDay = londonDayOf(from);
-  const first = londonDayStart(fromDay).getTime() === from.getTime() ? fromDay : addDays(fromDay, 1);
-  const toDay = londonDayOf(new Date(to.getTime() - 1));
-  const last = londonDayStart(addDays(toDay, 1)).getTime() <= to.getTime() ? toDay : addDays(toDay, -1);
-  if (first > last) return null;
-  return { first, last, start: londonDayStart(first), end: londonDayStart(addDays(last, 1)) };
-}
 
 /** The London days that [from, to) touches, in order. */
 function londonDaysTouched(from: Date, to: Date): string[] {
@@ -62,8 +30,6 @@ function londonDaysTouched(from: Date, to: Date): string[] {
  */
 export const DAILY_ROLLUPS_IN_STEP = 'rollups.daily';
 
-/** Named locks are server-wide in MySQL, so the lock name carries the database name too. */
-const ROLLUP_LOCK = 'nhs_app_hub_rollups:';
 const DAILY_KEYS = ['london_day', 'organisation_ods_code', 'category', 'delivered_channel'];
 const DAILY_COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
 
@@ -215,12 +181,13 @@ export class RollupStore {
     }
     const runner = this.db.dataSource.createQueryRunner();
     try {
-      const [{ locked }] = await runner.query('SELECT GET_LOCK(CONCAT(?, DATABASE()), 0) AS locked', [ROLLUP_LOCK]);
+      // Lock names are server-wide: the database's name keeps hubs on other databases out of the way.
+      const [{ locked }] = await runner.query("SELECT GET_LOCK(LEFT(CONCAT('nhs_app_hub_rollups:', DATABASE()), 64), 0) AS locked");
       if (Number(locked) !== 1) return false;
       try {
         await work();
       } finally {
-        await runner.query('SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))', [ROLLUP_LOCK]);
+        await runner.query("SELECT RELEASE_LOCK(LEFT(CONCAT('nhs_app_hub_rollups:', DATABASE()), 64))");
       }
       return true;
     } finally {

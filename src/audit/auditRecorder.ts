@@ -5,10 +5,11 @@
 import { AuditEvent } from '../../entities/AuditEvent';
 import type { Principal } from '../auth/apiKeys';
 import type { Clock } from '../shared/clock';
+import { PATIENT_IDENTIFIER_FIELDS } from '../vocabulary/patientIdentifiers';
 import type { AuditStore } from './auditStore';
 
 /** Fields of a Patient, and of a Message, that are personal data. */
-export const PATIENT_DATA_FIELDS = new Set(['nhsNumber', 'givenName', 'familyName', 'dateOfBirth', 'mobileNumber', 'email', 'postalAddress', 'nhsAppUser', 'gpPractice', 'channelPreferences', 'messages']);
+export const PATIENT_DATA_FIELDS = new Set<string>([...PATIENT_IDENTIFIER_FIELDS, 'nhsAppUser', 'gpPractice', 'channelPreferences', 'messages']);
 export const MESSAGE_DATA_FIELDS = new Set(['subject', 'body']);
 
 export class AuditRecorder {

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ApiKey } from '../../entities/ApiKey';
-import { assertOdsCode } from '../organisations/upsertOrganisation';
+import { assertOdsCode } from '../organisations/odsCode';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { newId } from '../shared/ids';

@@ -5,7 +5,7 @@
 import { StatusCallback } from '../../entities/StatusCallback';
 import type { Database } from '../db/database';
 import type { OrganisationStore } from '../organisations/organisationStore';
-import { assertOdsCode } from '../organisations/upsertOrganisation';
+import { assertOdsCode } from '../organisations/odsCode';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { newId } from '../shared/ids';

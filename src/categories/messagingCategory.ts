@@ -2,8 +2,6 @@
 import { MessagingCategory } from '../vocabulary/messagingCategory';
 import { MessageDirection } from '../vocabulary/messages';
 
-export { MessagingCategory };
-
 export interface MessagingCategoryDescriptor {
   category: MessagingCategory;
   name: string;

@@ -7,6 +7,7 @@ import type { HubEvent } from '../../entities/HubEvent';
 
 export type EventListener = (event: HubEvent) => void;
 
+
 export interface EventBus {
   publish(events: HubEvent[]): Promise<void>;
   subscribe(listener: EventListener): () => void;
@@ -15,6 +16,7 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/** Delivers events to this process's subscribers; the Redis bus builds on it to reach other instances. */
 export class InProcessEventBus implements EventBus {
   private readonly emitter = new EventEmitter();
 
@@ -23,7 +25,11 @@ export class InProcessEventBus implements EventBus {
   }
 
   async publish(events: HubEvent[]): Promise<void> {
-    for (const event of events) this.emitter.emit('event', event);
+    for (const event of events) this.deliverLocally(event);
+  }
+
+  protected deliverLocally(event: HubEvent): void {
+    this.emitter.emit('event', event);
   }
 
   subscribe(listener: EventListener): () => void {

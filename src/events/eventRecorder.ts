@@ -7,6 +7,7 @@ import { HubEvent } from '../../entities/HubEvent';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Channel, FailureReason } from '../vocabulary/delivery';
 import { DeliveryEventType } from '../vocabulary/events';
+import { insertInCommitOrder } from './eventStore';
 
 interface MessageRef {
   id: string;
@@ -53,22 +54,8 @@ export class EventRecorder {
     );
   }
 
-  /**
-   * Inserts one at a time so each row gets its increasing id back on every database. On
-   * MySQL the transaction first takes one shared row lock, held until it commits, so event
-   * ids are handed out in commit order: a subscriber resuming `after` an id can never miss
-   * a lower id that committed later.
-   */
+  /** Stores the collected events in the caller's transaction and returns them with their ids. */
   async store(manager: EntityManager): Promise<HubEvent[]> {
-    const stored: HubEvent[] = [];
-    if (this.drafts.length === 0) return stored;
-    if (manager.connection.driver.options.type !== 'better-sqlite3') {
-      await manager.query("INSERT INTO hub_state (name, value) VALUES ('events.order', '') ON DUPLICATE KEY UPDATE value = value");
-    }
-    for (const draft of this.drafts.splice(0)) {
-      await manager.getRepository(HubEvent).insert(draft);
-      stored.push(draft);
-    }
-    return stored;
+    return insertInCommitOrder(this.drafts.splice(0), manager);
   }
 }

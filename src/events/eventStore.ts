@@ -1,7 +1,23 @@
-/** Reads stored events, for subscribers catching up after a reconnect. */
+/** Stores events in commit order, and reads them back for subscribers catching up after a reconnect. */
+import type { EntityManager } from 'typeorm';
 import { HubEvent, type HubEventKind } from '../../entities/HubEvent';
 import type { Database } from '../db/database';
 import { type EventFilter, matchesFilter } from './eventFilter';
+
+/**
+ * Inserts one at a time so each row gets its increasing id back on every database. On
+ * MySQL the transaction first takes one shared row lock, held until it commits, so event
+ * ids are handed out in commit order: a subscriber resuming `after` an id can never miss
+ * a lower id that committed later.
+ */
+export async function insertInCommitOrder(events: HubEvent[], manager: EntityManager): Promise<HubEvent[]> {
+  if (events.length === 0) return [];
+  if (manager.connection.driver.options.type !== 'better-sqlite3') {
+    await manager.query("INSERT INTO hub_state (name, value) VALUES ('events.order', '') ON DUPLICATE KEY UPDATE value = value");
+  }
+  for (const event of events) await manager.getRepository(HubEvent).insert(event);
+  return events;
+}
 
 export class EventStore {
   constructor(private readonly db: Database) {}

@@ -3,11 +3,10 @@
  * publishes to one channel and delivers what it receives to its local subscribers, so
  * each subscriber sees every event once, whichever instance caused it.
  */
-import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 import { HubEvent } from '../../entities/HubEvent';
 import type { HubLogger } from '../shared/logger';
-import type { EventBus, EventListener } from './eventBus';
+import { type EventBus, InProcessEventBus } from './eventBus';
 
 export const EVENTS_CHANNEL = 'nhs-app-hub:events';
 
@@ -20,20 +19,19 @@ function fromWire(text: string): HubEvent {
   return Object.assign(new HubEvent(), raw, { occurredAt: new Date(raw.occurredAt) });
 }
 
-export class RedisEventBus implements EventBus {
-  private readonly emitter = new EventEmitter();
+export class RedisEventBus extends InProcessEventBus implements EventBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly ready: Promise<unknown>;
 
   constructor(url: string, private readonly logger?: HubLogger) {
-    this.emitter.setMaxListeners(0);
+    super();
     // No offline queue: while Redis is unreachable a publish fails at once instead of holding up the request.
     this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel: string, text: string) => {
       try {
-        this.emitter.emit('event', fromWire(text));
+        this.deliverLocally(fromWire(text));
       } catch (error) {
         this.logger?.error({ err: error }, 'unreadable event from Redis');
       }
@@ -55,7 +53,7 @@ export class RedisEventBus implements EventBus {
     clearTimeout(timer);
   }
 
-  async publish(events: HubEvent[]): Promise<void> {
+  override async publish(events: HubEvent[]): Promise<void> {
     if (events.length === 0) return;
     const pipeline = this.publisher.pipeline();
     for (const event of events) pipeline.publish(EVENTS_CHANNEL, toWire(event));
@@ -64,17 +62,8 @@ export class RedisEventBus implements EventBus {
     if (failed) throw failed[0];
   }
 
-  subscribe(listener: EventListener): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
-  }
-
-  listenerCount(): number {
-    return this.emitter.listenerCount('event');
-  }
-
-  async close(): Promise<void> {
-    this.emitter.removeAllListeners();
+  override async close(): Promise<void> {
+    await super.close();
     await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
   }
 }

@@ -1,7 +1,7 @@
 /** Registers the domain enums with type-graphql under the contract's names. Imported before the schema is built. */
 import { registerEnumType } from 'type-graphql';
 import { StatusCallbackEvent } from '../vocabulary/callbacks';
-import { MetricsDimension } from '../analytics/deliveryMetrics';
+import { MetricsDimension } from '../analytics/metricsQuery';
 import { MessagingCategory } from '../vocabulary/messagingCategory';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../vocabulary/delivery';
 import { DeliveryEventType } from '../vocabulary/events';

@@ -9,7 +9,7 @@ import type { Message } from '../../entities/Message';
 import type { Organisation } from '../../entities/Organisation';
 import type { Patient } from '../../entities/Patient';
 import type { PatientReport } from '../../entities/PatientReport';
-import type { Stores } from '../hub';
+import type { Stores } from '../stores';
 import type { MessageQuery } from '../messages/messageStore';
 import type { Page } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';

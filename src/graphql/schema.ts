@@ -6,7 +6,8 @@ import { RESOLVERS } from '../../resolvers';
 import { roleAuthChecker } from '../auth/authChecker';
 import { auditPatientDataReads } from './auditMiddleware';
 import './enums';
-import { DateTimeScalar } from './scalars';
+import { NhsNumber } from '../vocabulary/nhsNumber';
+import { DateTimeScalar, NhsNumberScalar } from './scalars';
 
 /**
  * Subscriptions bring their own event streams (src/events/eventStream.ts); type-graphql
@@ -24,7 +25,10 @@ const NO_TOPIC_PUBSUB = {
 export async function buildHubSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
-    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    scalarsMap: [
+      { type: Date, scalar: DateTimeScalar },
+      { type: NhsNumber, scalar: NhsNumberScalar },
+    ],
     validate: false,
     authChecker: roleAuthChecker,
     authMode: 'error',

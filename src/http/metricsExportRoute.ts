@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { MetricsDimension, type MetricsQuery, type MetricsRow, metricsSql, toMetricsRow, validateMetricsQuery } from '../analytics/deliveryMetrics';
+import { deliveryMetricsPages, type MetricsRow, validateMetricsQuery } from '../analytics/deliveryMetrics';
+import { MetricsDimension, type MetricsQuery } from '../analytics/metricsQuery';
 import { authenticate } from '../auth/apiKeys';
 import { Role } from '../vocabulary/roles';
 import { MessagingCategory } from '../vocabulary/messagingCategory';
@@ -67,20 +68,18 @@ export function metricsExportHandler(hub: Hub) {
       const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 400;
       return sendError(response, status, error.code, error.message);
     }
-    const { sql, params } = metricsSql(hub.db, parsed.query, parsed.groupBy);
     response.writeHead(200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': 'attachment; filename="delivery-metrics.csv"',
       'cache-control': 'no-store',
     });
     response.write(`${COLUMNS.join(',')}\n`);
-    for (let offset = 0; ; offset += PAGE) {
-      const rows: Array<Record<string, unknown>> = await hub.db.dataSource.query(`${sql} LIMIT ${PAGE} OFFSET ${offset}`, params);
-      for (const raw of rows) {
-        const row = toMetricsRow(raw, parsed.groupBy, hub.config.smsFragmentPricePence);
+    const deps = { metrics: hub.stores.metrics, smsFragmentPricePence: hub.config.smsFragmentPricePence };
+    for await (const rows of deliveryMetricsPages(deps, parsed.query, parsed.groupBy, PAGE)) {
+      for (const row of rows) {
         if (!response.write(`${COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`)) await once(response, 'drain');
       }
-      if (rows.length < PAGE || response.destroyed) break;
+      if (response.destroyed) break;
     }
     response.end();
   };

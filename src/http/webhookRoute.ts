@@ -69,7 +69,7 @@ export function webhookReceiptsHandler(hub: Hub) {
       } catch {
         throw new HubError('BAD_USER_INPUT', 'The body is not valid JSON');
       }
-      const attempt = await recordDeliveryReceipt(hub.deliveryDeps, parseReceipt(body));
+      const attempt = await recordDeliveryReceipt(hub.useCases.receipts, parseReceipt(body));
       sendJson(response, 200, { attemptId: attempt.id, status: attempt.status, notification: attempt.notification });
     } catch (error) {
       if (isHubError(error)) return sendError(response, STATUS_FOR_CODE[error.code] ?? 400, error.code, error.message);

@@ -4,10 +4,11 @@
  * organisation's sourceReference: bringing the same message in again returns the first copy.
  */
 import type { Message } from '../../entities/Message';
-import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../categories/messagingCategory';
+import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory';
+import { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Database } from '../db/database';
 import type { OrganisationStore } from '../organisations/organisationStore';
-import { assertOdsCode } from '../organisations/upsertOrganisation';
+import { assertOdsCode } from '../organisations/odsCode';
 import type { PatientStore } from '../patients/patientStore';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';

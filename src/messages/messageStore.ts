@@ -4,7 +4,7 @@ import { Message } from '../../entities/Message';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Database } from '../db/database';
 import { forUpdate } from '../db/rowLock';
-import { normaliseOdsCode } from '../organisations/upsertOrganisation';
+import { normaliseOdsCode } from '../organisations/odsCode';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
 import type { MessageDirection, MessageStatus } from '../vocabulary/messages';

@@ -3,7 +3,7 @@
  * the same content is a replay, the same key with different content is a mistake.
  */
 import { createHash } from 'node:crypto';
-import type { SendMessageRequest } from './sendMessage';
+import type { SendMessageRequest } from './sendMessageRequest';
 
 export function requestFingerprint(request: SendMessageRequest): string {
   const canonical = JSON.stringify([

@@ -5,39 +5,24 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { Message } from '../../entities/Message';
-import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../categories/messagingCategory';
+import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory';
 import { isUniqueViolation } from '../db/uniqueViolation';
 import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
-import { planFirst } from '../delivery/cascadePlanner';
-import { Channel } from '../vocabulary/delivery';
-import { type DeliveryDeps, patientAndPreferences, queueAttempt, skippedAttempts } from '../delivery/messageDelivery';
-import { DeliveryEventType } from '../vocabulary/events';
-import { assertOdsCode } from '../organisations/upsertOrganisation';
+import { type DeliveryDeps, effectsOf, reachOf, writeEffects } from '../delivery/messageDelivery';
+import { DeliveryDraft } from '../delivery/rules/deliveryDraft';
+import { sendTransition } from '../delivery/rules/sendTransition';
+import { assertOdsCode } from '../organisations/odsCode';
 import type { OrganisationStore } from '../organisations/organisationStore';
 import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
-import { validateFallbackOrder } from '../preferences/updateChannelPreferences';
-import { HOUR_MS } from '../shared/clock';
+import { validateFallbackOrder } from '../preferences/fallbackOrder';
+import { HOUR_MS } from '../shared/durations';
 import { HubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
 import { LegalBasis, MessageDirection, MessageStatus } from '../vocabulary/messages';
 import { requestFingerprint } from './requestFingerprint';
+import type { SendMessageRequest } from './sendMessageRequest';
 import { newMessage } from './newMessage';
 import { checkContent } from './rules/contentRules';
-
-export interface SendMessageRequest {
-  nhsNumber: string;
-  organisationOdsCode: string;
-  category: MessagingCategory;
-  subject?: string | null;
-  body: string;
-  legalBasis?: LegalBasis | null;
-  purpose?: string | null;
-  timeCritical?: boolean | null;
-  idempotencyKey?: string | null;
-  routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null } | null;
-  /** The template the subject and body were rendered from. */
-  templateId?: string | null;
-}
 
 export interface SendResult {
   message: Message;
@@ -123,7 +108,7 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
         const replay = await replayOf(deps, organisationOdsCode, key, fingerprint, uow.manager);
         if (replay) return replay;
       }
-      const { patient, preferences } = await patientAndPreferences(deps, uow, request.nhsNumber, now);
+      const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now);
       checkContent({ subject: request.subject, body: request.body, mayGoToApp: !timeCritical, patient });
 
       if (!timeCritical) {
@@ -137,12 +122,6 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
       }
 
       const routing = request.routing ?? {};
-      const draft = { timeCritical, fallbackOrder: routing.fallbackOrder?.length ? routing.fallbackOrder : null, category: request.category };
-      const step = planFirst(draft, patient, preferences);
-      if (!step.next) {
-        throw new HubError('NO_REACHABLE_CHANNEL', 'Neither the NHS App nor any fallback channel can reach this patient: ' + step.skipped.map((s) => `${s.channel} (${s.reason})`).join(', '));
-      }
-
       const message = newMessage(
         {
           organisationOdsCode,
@@ -160,23 +139,16 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
           timeCritical,
           idempotencyKey: key,
           requestHash: fingerprint,
-          fallbackOrder: draft.fallbackOrder,
+          fallbackOrder: routing.fallbackOrder?.length ? routing.fallbackOrder : null,
           unreadFallbackHours: routing.unreadFallbackHours ?? null,
           nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
           notificationsEnabledAtSend: preferences.notificationsEnabled,
           templateId: request.templateId ?? null,
         },
       );
+      const effects = effectsOf(sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps));
       await deps.stores.messages.insert(message, uow.manager);
-      const skipped = skippedAttempts(message, step.skipped, 1, now);
-      await deps.stores.attempts.insert(skipped, uow.manager);
-      const attempt = await queueAttempt(deps, uow, message, step.next, skipped.length + 1, now);
-      if (skipped.length > 0) {
-        message.fallbackUsed = true;
-        uow.events.fallback(message, skipped[0].channel, step.next, skipped[0].failureReason!, now);
-      }
-      await deps.stores.messages.save(message, uow.manager);
-      uow.events.delivery(DeliveryEventType.QUEUED, message, now, attempt);
+      if (effects) await writeEffects(deps, uow, message, [], effects);
       if (deps.onQueued) uow.afterCommit(deps.onQueued);
       return { message, replayed: false };
     });

@@ -5,7 +5,8 @@
 import { type ErrorCode, HubError, isHubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
 import type { HubLogger } from '../shared/logger';
-import { type SendDeps, sendMessage, type SendMessageRequest, type SendResult } from './sendMessage';
+import { type SendDeps, sendMessage, type SendResult } from './sendMessage';
+import type { SendMessageRequest } from './sendMessageRequest';
 
 export const MAX_BATCH_SIZE = 1000;
 

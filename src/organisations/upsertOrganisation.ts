@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import type { OrganisationStore } from './organisationStore';
 import { OrganisationType } from '../vocabulary/organisationType';
+import { assertOdsCode } from './odsCode';
 
 export interface OrganisationDetails {
   odsCode: string;
@@ -12,19 +13,13 @@ export interface OrganisationDetails {
   type: OrganisationType;
 }
 
-const ODS_CODE = /^[A-Z0-9]{3,10}$/;
-
-export function normaliseOdsCode(odsCode: string): string {
-  return odsCode.trim().toUpperCase();
+export interface OrganisationDeps {
+  db: Database;
+  organisations: OrganisationStore;
+  clock: Clock;
 }
 
-export function assertOdsCode(odsCode: string): string {
-  const normalised = normaliseOdsCode(odsCode);
-  if (!ODS_CODE.test(normalised)) throw new HubError('BAD_USER_INPUT', `"${odsCode}" is not an ODS code: use 3 to 10 letters and digits, such as A81001`);
-  return normalised;
-}
-
-export async function upsertOrganisation(deps: { db: Database; organisations: OrganisationStore; clock: Clock }, input: OrganisationDetails): Promise<Organisation> {
+export async function upsertOrganisation(deps: OrganisationDeps, input: OrganisationDetails): Promise<Organisation> {
   const odsCode = assertOdsCode(input.odsCode);
   const name = input.name.trim();
   if (name === '' || name.length > 200) throw new HubError('BAD_USER_INPUT', 'Organisation name must be 1 to 200 characters');

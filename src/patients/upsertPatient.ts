@@ -2,7 +2,7 @@
 import { Patient } from '../../entities/Patient';
 import type { Database } from '../db/database';
 import type { OrganisationStore } from '../organisations/organisationStore';
-import { normaliseOdsCode } from '../organisations/upsertOrganisation';
+import { normaliseOdsCode } from '../organisations/odsCode';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { type AccessScope, UNRESTRICTED } from '../shared/scope';
@@ -55,8 +55,15 @@ export function normaliseMobileNumber(value: string | null | undefined): string 
   return international;
 }
 
+export interface PatientDeps {
+  db: Database;
+  patients: PatientStore;
+  organisations: OrganisationStore;
+  clock: Clock;
+}
+
 export async function upsertPatient(
-  deps: { db: Database; patients: PatientStore; organisations: OrganisationStore; clock: Clock },
+  deps: PatientDeps,
   input: PatientDetails,
   scope: AccessScope = UNRESTRICTED,
 ): Promise<Patient> {

@@ -3,10 +3,12 @@ import { ChannelPreferenceChange, type PreferenceField } from '../../entities/Ch
 import type { Database } from '../db/database';
 import { Channel } from '../vocabulary/delivery';
 import type { PatientStore } from '../patients/patientStore';
-import { HOUR_MS, type Clock } from '../shared/clock';
+import { HOUR_MS } from '../shared/durations';
+import { type Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { AccessScope } from '../shared/scope';
+import { uniqueChannels, validateFallbackOrder } from './fallbackOrder';
 import type { PreferenceStore } from './preferenceStore';
 import { type ChannelPreferencesView, preferencesAt } from './preferencesInForce';
 
@@ -23,18 +25,6 @@ export interface PreferenceDeps {
   preferences: PreferenceStore;
   clock: Clock;
   preferenceDelayHours: number;
-}
-
-function uniqueChannels(channels: Channel[], what: string): Channel[] {
-  if (new Set(channels).size !== channels.length) throw new HubError('BAD_USER_INPUT', `${what} lists a channel more than once`);
-  return channels;
-}
-
-export function validateFallbackOrder(order: Channel[]): Channel[] {
-  if (order.includes(Channel.NHS_APP)) {
-    throw new HubError('BAD_USER_INPUT', 'fallbackOrder lists the channels to try after the NHS App, so it cannot include NHS_APP');
-  }
-  return uniqueChannels(order, 'fallbackOrder');
 }
 
 export async function updateChannelPreferences(deps: PreferenceDeps, update: PreferenceUpdate, scope: AccessScope): Promise<ChannelPreferencesView> {

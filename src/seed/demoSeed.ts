@@ -18,7 +18,7 @@ import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../vo
 import { newMessage } from '../messages/newMessage';
 import { OrganisationType } from '../vocabulary/organisationType';
 import { withCheckDigit } from '../patients/nhsNumber';
-import { HOUR_MS } from '../shared/clock';
+import { HOUR_MS } from '../shared/durations';
 import { newId } from '../shared/ids';
 
 export const DEMO_ORGANISATIONS = [
@@ -235,6 +235,7 @@ function demoAttempts(message: Message, patient: Patient, status: MessageStatus)
 
   switch (status) {
     case MessageStatus.QUEUED:
+      Object.assign(message, { fallbackUsed: !appUser });
       return [attempt(1, Channel.NHS_APP, appUser ? {} : { status: DeliveryStatus.SKIPPED, failureReason: FailureReason.NOT_NHS_APP_USER })].concat(
         appUser ? [] : [attempt(2, Channel.SMS, {})],
       );

@@ -28,5 +28,3 @@ export class ManualClock implements Clock {
     this.current += ms;
   }
 }
-
-export const HOUR_MS = 60 * 60 * 1000;

@@ -3,10 +3,12 @@
  * list removes them should a caller pass them by mistake.
  */
 import pino from 'pino';
+import { PATIENT_IDENTIFIER_FIELDS } from '../vocabulary/patientIdentifiers';
 
 export type HubLogger = pino.Logger;
 
-export const REDACTED_PATHS = ['body', 'nhsNumber', 'givenName', 'familyName', 'dateOfBirth', 'mobileNumber', 'email', 'postalAddress', '*.body', '*.nhsNumber', '*.givenName', '*.familyName', '*.dateOfBirth', '*.mobileNumber', '*.email', '*.postalAddress', 'req.headers.authorization'];
+const REDACTED_FIELDS = ['body', ...PATIENT_IDENTIFIER_FIELDS];
+export const REDACTED_PATHS = [...REDACTED_FIELDS, ...REDACTED_FIELDS.map((field) => `*.${field}`), 'req.headers.authorization'];
 
 const NHS_NUMBER_LIKE = /\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b/g;
 const QUOTED_VALUE = /'[^']*'/g;

@@ -8,7 +8,7 @@ import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory'
 import type { Database } from '../db/database';
 import { checkContent } from '../messages/rules/contentRules';
 import type { OrganisationStore } from '../organisations/organisationStore';
-import { assertOdsCode } from '../organisations/upsertOrganisation';
+import { assertOdsCode } from '../organisations/odsCode';
 import type { Clock } from '../shared/clock';
 import { HubError } from '../shared/errors';
 import { newId } from '../shared/ids';

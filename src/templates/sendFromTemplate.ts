@@ -5,7 +5,8 @@
  */
 import type { MessageTemplate } from '../../entities/MessageTemplate';
 import type { Patient } from '../../entities/Patient';
-import type { SendDeps, SendMessageRequest } from '../messages/sendMessage';
+import type { SendDeps } from '../messages/sendMessage';
+import type { SendMessageRequest } from '../messages/sendMessageRequest';
 import { type BatchItemResult, MAX_BATCH_SIZE, sendEach } from '../messages/sendMessages';
 import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
 import { HubError } from '../shared/errors';

@@ -3,15 +3,16 @@
  * can afford: 2,000 messages into the test database, checked against the messages table
  * directly and through deliveryMetrics (which reads the rollups the seed rebuilds).
  */
-import { deliveryMetrics, MetricsDimension } from '../../src/analytics/deliveryMetrics';
+import { deliveryMetrics } from '../../src/analytics/deliveryMetrics';
+import { MetricsDimension } from '../../src/analytics/metricsQuery';
 import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
 import type { Hub } from '../../src/hub';
 import { isValidNhsNumber } from '../../src/patients/nhsNumber';
 import { seedLarge, type SeedLargeResult } from '../../scripts/seedLarge';
 import { createTestHub } from '../support/testHub';
+import { DAY_MS } from '../../src/shared/durations';
 
 const MESSAGES = 2000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('seedLarge', () => {
   let hub: Hub;
@@ -81,7 +82,7 @@ describe('seedLarge', () => {
   it('leaves rollups from which deliveryMetrics answers the same national totals as the messages table', async () => {
     const now = hub.clock.now();
     const range = { from: new Date(now.getTime() - 91 * DAY_MS), to: new Date(now.getTime() + DAY_MS) };
-    const [total] = await deliveryMetrics({ db: hub.db, smsFragmentPricePence: 2 }, range);
+    const [total] = await deliveryMetrics({ metrics: hub.stores.metrics, smsFragmentPricePence: 2 }, range);
     const hubSent = 'FROM messages WHERE source_reference IS NULL';
     expect(total).toMatchObject({
       messages: await scalar(`SELECT COUNT(*) AS n ${hubSent}`),
@@ -97,7 +98,7 @@ describe('seedLarge', () => {
     });
     expect(total.messages).toBe(MESSAGES);
 
-    const byCategory = await deliveryMetrics({ db: hub.db, smsFragmentPricePence: 2 }, range, [MetricsDimension.CATEGORY]);
+    const byCategory = await deliveryMetrics({ metrics: hub.stores.metrics, smsFragmentPricePence: 2 }, range, [MetricsDimension.CATEGORY]);
     const counted: Array<{ category: string; n: number | string }> = await hub.db.dataSource.query(`SELECT category, COUNT(*) AS n ${hubSent} GROUP BY category ORDER BY category`);
     expect(byCategory.map((r) => [r.category, r.messages])).toEqual(counted.map((r) => [r.category, Number(r.n)]));
   });

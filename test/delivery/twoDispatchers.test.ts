@@ -45,11 +45,11 @@ describe('two dispatchers on one outbox', () => {
     const messageIds: string[] = [];
     for (let i = 0; i < 120; i += 1) {
       const input = validSend({ nhsNumber: patients[i % patients.length], subject: `Reminder ${i}` }) as any;
-      messageIds.push((await sendMessage(first.deliveryDeps, input, UNRESTRICTED)).message.id);
+      messageIds.push((await sendMessage(first.useCases.send, input, UNRESTRICTED)).message.id);
     }
 
-    const a = new Dispatcher(first.deliveryDeps, { intervalMs: 10, batchSize: 7, concurrency: 3 });
-    const b = new Dispatcher(second.deliveryDeps, { intervalMs: 10, batchSize: 7, concurrency: 3 });
+    const a = new Dispatcher(first.useCases.dispatch, { intervalMs: 10, batchSize: 7, concurrency: 3 });
+    const b = new Dispatcher(second.useCases.dispatch, { intervalMs: 10, batchSize: 7, concurrency: 3 });
     await Promise.all([a.drain(), b.drain()]);
 
     const keys = supplier.calls.map((c) => c.idempotencyKey);

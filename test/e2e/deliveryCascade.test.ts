@@ -397,6 +397,59 @@ describe('the NHS App delivery cascade', () => {
     }
   });
 
+  it('refuses to mark read a message quiet hours still hold, which then goes out when the window opens', async () => {
+    const h = await harness(undefined, { QUIET_HOURS: 'on' }, '2026-03-13T23:00:00Z');
+    try {
+      const id = await sendOk(h);
+      const read = await h.server.graphql('mutation ($id: ID!) { markMessageRead(id: $id) { status } }', { id });
+      expect(read.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      const state = await messageState(h.server, id);
+      expect(state).toMatchObject({ status: 'QUEUED', readAt: null, deliveredAt: null, scheduledFor: '2026-03-14T06:00:00.000Z' });
+      expect(state.deliveryAttempts.map((a: any) => [a.channel, a.status])).toEqual([['NHS_APP', 'PENDING']]);
+      expect(await dueWork(h, id)).toEqual(['DISPATCH']);
+      h.clock.set('2026-03-14T06:00:00Z');
+      await h.hub.dispatcher.drain();
+      expect(h.supplier.calls.map((c) => c.body.messageId)).toEqual([id]);
+    } finally {
+      await close(h);
+    }
+  });
+
+  it('refuses a DELIVERED receipt for an attempt that was never sent, and keeps its pending send', async () => {
+    const h = await harness(byChannel({ NHS_APP: 422, EMAIL: 503 }));
+    try {
+      const id = await sendOk(h, { routing: { fallbackOrder: ['EMAIL'] } });
+      await h.hub.dispatcher.drain();
+      const email = (await messageState(h.server, id)).deliveryAttempts[1];
+      expect(email).toMatchObject({ channel: 'EMAIL', status: 'PENDING' });
+      expect(await receipt(h, { attemptId: email.id, status: 'DELIVERED' })).toBe(400);
+      const state = await messageState(h.server, id);
+      expect(state).toMatchObject({ status: 'QUEUED', deliveredChannel: null, deliveredAt: null });
+      expect(state.deliveryAttempts[1]).toMatchObject({ status: 'PENDING', deliveredAt: null });
+      expect(await dueWork(h, id)).toEqual(['DISPATCH']);
+    } finally {
+      await close(h);
+    }
+  });
+
+  it('never nudges by SMS in a category without fallback', async () => {
+    const h = await harness();
+    try {
+      const id = await sendOk(h, { category: 'IM1_PFS', routing: { nudgeWhenUnnotified: true } });
+      await h.hub.dispatcher.drain();
+      const app = (await messageState(h.server, id)).deliveryAttempts[0];
+      expect(await receipt(h, { attemptId: app.id, status: 'DELIVERED', notification: 'UNNOTIFIED' })).toBe(200);
+      await h.hub.dispatcher.drain();
+      const state = await messageState(h.server, id);
+      expect(state.deliveryAttempts.map((a: any) => [a.sequence, a.channel, a.status, a.notification])).toEqual([[1, 'NHS_APP', 'DELIVERED', 'UNNOTIFIED']]);
+      expect(state).toMatchObject({ status: 'DELIVERED', fallbackUsed: false });
+      expect(await fallbackEvents(h, id)).toEqual([]);
+      expect(h.supplier.calls.map((c) => c.channel)).toEqual(['NHS_APP']);
+    } finally {
+      await close(h);
+    }
+  });
+
   it('resumes stored timers after a restart', async () => {
     const supplier = await startSupplier();
     const clock = new ManualClock(WEEKDAY_MORNING);

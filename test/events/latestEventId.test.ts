@@ -1,6 +1,7 @@
 /** latestEventId(before:) finds where to replay from to see every event since an instant (the dashboard's last hour). */
 import type { Hub } from '../../src/hub';
-import { ManualClock, HOUR_MS } from '../../src/shared/clock';
+import { ManualClock } from '../../src/shared/clock';
+import { HOUR_MS } from '../../src/shared/durations';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
 import { send } from '../support/sending';
 import { createTestHub, startTestServer, type TestServer } from '../support/testHub';

@@ -5,13 +5,15 @@
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import { Message } from '../../entities/Message';
 import { PatientReport } from '../../entities/PatientReport';
-import { MESSAGING_CATEGORY_DESCRIPTORS, MessagingCategory } from '../../src/categories/messagingCategory';
+import { MESSAGING_CATEGORY_DESCRIPTORS } from '../../src/categories/messagingCategory';
+import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../src/vocabulary/delivery';
 import type { Hub } from '../../src/hub';
 import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../../src/vocabulary/messages';
 import { buildContentReport } from '../../src/messages/rules/contentReport';
 import { OrganisationType } from '../../src/vocabulary/organisationType';
-import { HOUR_MS, ManualClock } from '../../src/shared/clock';
+import { HOUR_MS } from '../../src/shared/durations';
+import { ManualClock } from '../../src/shared/clock';
 import { newId } from '../../src/shared/ids';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
 import { createTestHub, type GraphqlResult, startTestServer, type TestServer } from '../support/testHub';

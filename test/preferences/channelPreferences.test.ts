@@ -4,7 +4,8 @@
  */
 import { ChannelPreferenceChange } from '../../entities/ChannelPreferenceChange';
 import type { Hub } from '../../src/hub';
-import { HOUR_MS, ManualClock } from '../../src/shared/clock';
+import { HOUR_MS } from '../../src/shared/durations';
+import { ManualClock } from '../../src/shared/clock';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
 import { createTestHub, type GraphqlResult, startTestServer, type TestServer } from '../support/testHub';
 

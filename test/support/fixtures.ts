@@ -7,12 +7,12 @@ import { upsertPatient, type PatientDetails } from '../../src/patients/upsertPat
 export const VALID_NHS_NUMBERS = ['9434765919', '9434765870', '4010232137', '9990000018', '9990000026', '9990000034'];
 
 export async function givenOrganisation(hub: Hub, odsCode = 'A81001', name = 'The Densham Surgery', type = OrganisationType.GP_PRACTICE) {
-  return upsertOrganisation({ db: hub.db, clock: hub.clock, organisations: hub.stores.organisations }, { odsCode, name, type });
+  return upsertOrganisation(hub.useCases.organisations, { odsCode, name, type });
 }
 
 export async function givenPatient(hub: Hub, overrides: Partial<PatientDetails> = {}) {
   return upsertPatient(
-    { db: hub.db, clock: hub.clock, patients: hub.stores.patients, organisations: hub.stores.organisations },
+    hub.useCases.patients,
     {
       nhsNumber: '9434765919',
       givenName: 'Jane',

@@ -2,7 +2,7 @@
  * What the dispatcher asks of a channel's supplier. Each channel has one provider: the
  * simulated supplier by default, or the HTTP provider when PROVIDER_URL_<CHANNEL> is set.
  */
-import type { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../vocabulary/delivery';
+import { type Channel, type DeliveryStatus, FailureReason, type NotificationStatus } from '../../vocabulary/delivery';
 
 export interface ProviderRequest {
   attemptId: string;
@@ -38,4 +38,13 @@ export type ProviderOutcome =
 export interface ChannelProvider {
   readonly name: string;
   send(request: ProviderRequest): Promise<ProviderOutcome>;
+}
+
+/**
+ * A provider handed another channel's attempt: a wiring mistake, not the supplier's fault,
+ * so it is never sent. Null when the request is for the provider's own channel.
+ */
+export function wrongChannelOutcome(provider: { name: string }, channel: Channel, request: ProviderRequest): ProviderOutcome | null {
+  if (request.channel === channel) return null;
+  return { kind: 'rejected', reason: FailureReason.PROVIDER_ERROR, detail: `${provider.name} cannot send a ${request.channel} attempt` };
 }

@@ -12,7 +12,7 @@
  * excerpt of what the supplier answered (with any echo of our body redacted).
  */
 import { Channel, FailureReason } from '../../vocabulary/delivery';
-import type { ChannelProvider, ProviderOutcome, ProviderRequest } from './channelProvider';
+import { type ChannelProvider, type ProviderOutcome, type ProviderRequest, wrongChannelOutcome } from './channelProvider';
 
 export interface HttpProviderOptions {
   channel: Channel;
@@ -80,14 +80,8 @@ export class HttpProvider implements ChannelProvider {
   }
 
   async send(request: ProviderRequest): Promise<ProviderOutcome> {
-    if (request.channel !== this.channel) {
-      // A wiring mistake, not the supplier's fault; never send another channel's message here.
-      return {
-        kind: 'rejected',
-        reason: FailureReason.PROVIDER_ERROR,
-        detail: `${this.name} cannot send a ${request.channel} attempt`,
-      };
-    }
+    const wrongChannel = wrongChannelOutcome(this, this.channel, request);
+    if (wrongChannel) return wrongChannel;
     const controller = new AbortController();
     // The timer covers the whole exchange: connect, headers and reading the body.
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);

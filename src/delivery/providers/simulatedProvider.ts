@@ -11,7 +11,7 @@
  */
 import { createHash } from 'crypto';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../vocabulary/delivery';
-import type { ChannelProvider, ProviderOutcome, ProviderRequest, ScheduledReceipt } from './channelProvider';
+import { type ChannelProvider, type ProviderOutcome, type ProviderRequest, type ScheduledReceipt, wrongChannelOutcome } from './channelProvider';
 import { normaliseNhsNumber } from '../../patients/nhsNumber';
 
 export interface SimulationPlan {
@@ -154,13 +154,8 @@ export class SimulatedProvider implements ChannelProvider {
   }
 
   async send(request: ProviderRequest): Promise<ProviderOutcome> {
-    if (request.channel !== this.channel) {
-      return {
-        kind: 'rejected',
-        reason: FailureReason.PROVIDER_ERROR,
-        detail: `${this.name} cannot send a ${request.channel} attempt`,
-      };
-    }
+    const wrongChannel = wrongChannelOutcome(this, this.channel, request);
+    if (wrongChannel) return wrongChannel;
     const previousSends = this.sendCounts.get(request.attemptId) ?? 0;
     const outcome = this.decide(request, previousSends);
     if (outcome.kind === 'temporary') this.sendCounts.set(request.attemptId, previousSends + 1);

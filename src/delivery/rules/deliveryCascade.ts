@@ -86,7 +86,8 @@ export function blockReason(channel: Channel, input: CascadeInput): FailureReaso
   return null;
 }
 
-function stepThrough(channels: Channel[], input: CascadeInput): CascadeStep {
+/** The first usable channel of `channels`, with the ones passed over on the way. */
+export function firstUsable(channels: readonly Channel[], input: CascadeInput): CascadeStep {
   const skipped: SkippedChannel[] = [];
   for (const channel of channels) {
     const reason = blockReason(channel, input);
@@ -98,7 +99,7 @@ function stepThrough(channels: Channel[], input: CascadeInput): CascadeStep {
 
 /** The first usable channel, with the channels passed over on the way. */
 export function firstStep(input: CascadeInput): CascadeStep {
-  return stepThrough(channelSequence(input), input);
+  return firstUsable(channelSequence(input), input);
 }
 
 /**
@@ -109,5 +110,5 @@ export function stepAfter(channel: Channel, input: CascadeInput): CascadeStep {
   const sequence = channelSequence(input);
   const position = sequence.indexOf(channel);
   if (position === -1) return { skipped: [], next: null };
-  return stepThrough(sequence.slice(position + 1), input);
+  return firstUsable(sequence.slice(position + 1), input);
 }
