@@ -297,6 +297,7 @@ describe('the dashboard in Chromium', () => {
 
   it('shows delivery and fallback events in the feed and counts them', async () => {
     const sent: string[] = [];
+    const timeCriticalIds: string[] = [];
     const rounds: Array<Array<Record<string, unknown>>> = [
       [{ nhsNumber: APP_USER }, { nhsNumber: NOT_APP_USER }],
       [{ nhsNumber: SECOND_APP_USER, organisationOdsCode: 'B82005' }],
@@ -313,7 +314,11 @@ describe('the dashboard in Chromium', () => {
     ];
     for (const [i, round] of rounds.entries()) {
       clock.advance(2.5 * MINUTE);
-      for (const [j, overrides] of round.entries()) sent.push(await sendOk({ subject: `Dashboard round ${i + 1} message ${j + 1}`, ...overrides }));
+      for (const [j, overrides] of round.entries()) {
+        const id = await sendOk({ subject: `Dashboard round ${i + 1} message ${j + 1}`, ...overrides });
+        sent.push(id);
+        if (overrides.timeCritical) timeCriticalIds.push(id);
+      }
       await hub.dispatcher.drain();
     }
     clock.set(new Date(Math.min(Date.now() - 5_000, clock.now().getTime() + 4 * MINUTE)));
@@ -333,8 +338,11 @@ describe('the dashboard in Chromium', () => {
     expect(new Set(rows.map((r) => r.messageId))).toEqual(new Set(events.map((e) => e.messageId)));
     for (const id of sent) expect(rows.some((r) => r.messageId === id && r.text.includes('Queued'))).toBe(true);
     expect(rows.some((r) => /Fallback NHS App → SMS \(not an NHS App user\)/.test(r.text))).toBe(true);
-    // The time-critical message went straight to SMS: shown so, and not as a fallback.
-    expect(rows.some((r) => /Straight to SMS \(time critical\)/.test(r.text))).toBe(true);
+    // The time-critical message went straight to SMS by design: queued for SMS, never shown as a fallback.
+    expect(timeCriticalIds).toHaveLength(1);
+    const timeCriticalRows = rows.filter((r) => r.messageId === timeCriticalIds[0]);
+    expect(timeCriticalRows.some((r) => /Queued SMS/.test(r.text))).toBe(true);
+    expect(timeCriticalRows.some((r) => /Fallback/.test(r.text))).toBe(false);
     expect(rows.some((r) => /Fallback .*time critical/.test(r.text))).toBe(false);
     // Every message of a minute has its own short id in the feed.
     const shortIds = await page.$$eval('#feed tbody tr', (trs: any[]) => trs.map((tr) => ({ message: tr.dataset.messageId, shown: tr.querySelector('td:last-child code').textContent })));

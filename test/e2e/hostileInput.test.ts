@@ -10,7 +10,7 @@ import { Role } from '../../src/vocabulary/roles';
 import type { Hub } from '../../src/hub';
 import { getNamedType, type GraphQLInputType, isInputObjectType } from 'graphql';
 import { buildHubSchema } from '../../src/graphql/schema';
-import { demoNhsNumbers, seedDemoData } from '../../src/seed/demoSeed';
+import { DEMO_TEMPLATE, demoNhsNumbers, seedDemoData } from '../../src/seed/demoSeed';
 import { ManualClock } from '../../src/shared/clock';
 import { givenPatient } from '../support/fixtures';
 import { errorCodes, servedErrorCodes, httpGraphql, type HttpAnswer, type RawRequest } from '../support/httpProbe';
@@ -127,6 +127,46 @@ const TARGETS: Target[] = [
   { name: 'recordDeliveryReceipt(providerReference)', query: 'mutation ($s: String) { recordDeliveryReceipt(input: { providerReference: $s, status: DELIVERED }) { id status } }', variables: (s) => ({ s }) },
   { name: 'recordDeliveryReceipt(occurredAt)', query: 'mutation ($s: DateTime) { recordDeliveryReceipt(input: { providerReference: "no-such-reference", status: DELIVERED, occurredAt: $s }) { id } }', variables: (s) => ({ s }) },
   { name: 'reportMessage(messageId)', query: 'mutation ($s: ID!) { reportMessage(input: { messageId: $s, reason: OTHER, comment: "hostile" }) { id } }', variables: (s) => ({ s }) },
+  { name: 'messageTemplate(id)', query: 'query ($s: ID!) { messageTemplate(id: $s) { id name } }', variables: (s) => ({ s }) },
+  { name: 'messageTemplates(after)', query: 'query ($s: String) { messageTemplates(first: 5, after: $s) { totalCount } }', variables: (s) => ({ s }) },
+  { name: 'messageTemplates(organisationOdsCode)', query: 'query ($s: String) { messageTemplates(first: 5, organisationOdsCode: $s) { totalCount } }', variables: (s) => ({ s }) },
+  ...['templateId', 'nhsNumber', 'personalisation.name', 'personalisation.value'].map((field) => ({
+    name: `previewTemplate(${field})`,
+    query: 'query ($t: ID!, $n: NhsNumber!, $p: [PersonalisationInput!]) { previewTemplate(templateId: $t, nhsNumber: $n, personalisation: $p) { subject body } }',
+    variables: (s: string) => ({
+      t: field === 'templateId' ? s : DEMO_TEMPLATE.id,
+      n: field === 'nhsNumber' ? s : DEMO_PATIENT,
+      p: [{ name: field === 'personalisation.name' ? s : 'clinicDate', value: field === 'personalisation.value' ? s : 'Saturday 14 March' }],
+    }),
+  })),
+  { name: 'saveMessageTemplate(id)', query: 'mutation ($s: ID) { saveMessageTemplate(id: $s, input: { organisationOdsCode: "A81001", name: "Hostile", category: NHS_APP_MESSAGING, body: "Hello ((givenName)).", legalBasis: DIRECT_CARE, purpose: "Testing" }) { id } }', variables: (s) => ({ s }) },
+  ...['organisationOdsCode', 'name', 'subject', 'body', 'purpose'].map((field) => ({
+    name: `saveMessageTemplate(${field})`,
+    query: 'mutation ($i: MessageTemplateInput!) { saveMessageTemplate(input: $i) { id placeholders } }',
+    variables: (s: string) => ({ i: { organisationOdsCode: 'A81001', name: 'Hostile template', category: 'NHS_APP_MESSAGING', subject: 'Hello', body: 'Hello ((givenName)).', legalBasis: 'DIRECT_CARE', purpose: 'Testing', [field]: s } }),
+  })),
+  { name: 'archiveMessageTemplate(id)', query: 'mutation ($s: ID!) { archiveMessageTemplate(id: $s) { id archived } }', variables: (s) => ({ s }) },
+  ...['templateId', 'expiresAt', 'recipients.nhsNumber', 'recipients.idempotencyKey', 'recipients.personalisation.name', 'recipients.personalisation.value'].map((field) => ({
+    name: `sendFromTemplate(${field})`,
+    query: 'mutation ($i: SendFromTemplateInput!) { sendFromTemplate(input: $i) { accepted rejected results { error { code } } } }',
+    variables: (s: string) => ({
+      i: {
+        templateId: field === 'templateId' ? s : DEMO_TEMPLATE.id,
+        ...(field === 'expiresAt' ? { expiresAt: s } : {}),
+        recipients: [
+          {
+            nhsNumber: field === 'recipients.nhsNumber' ? s : DEMO_PATIENT,
+            ...(field === 'recipients.idempotencyKey' ? { idempotencyKey: s } : {}),
+            personalisation: [{ name: field === 'recipients.personalisation.name' ? s : 'clinicDate', value: field === 'recipients.personalisation.value' ? s : 'Saturday 14 March' }],
+          },
+        ],
+      },
+    }),
+  })),
+  { name: 'statusCallbacks(organisationOdsCode)', query: 'query ($s: String) { statusCallbacks(organisationOdsCode: $s) { id } }', variables: (s) => ({ s }) },
+  { name: 'createStatusCallback(organisationOdsCode)', query: 'mutation ($s: String!) { createStatusCallback(input: { organisationOdsCode: $s, url: "https://callbacks.example.nhs.uk/hub" }) { callback { id } } }', variables: (s) => ({ s }) },
+  { name: 'createStatusCallback(url)', query: 'mutation ($s: String!) { createStatusCallback(input: { organisationOdsCode: "A81001", url: $s }) { callback { id } } }', variables: (s) => ({ s }) },
+  { name: 'deleteStatusCallback(id)', query: 'mutation ($s: ID!) { deleteStatusCallback(id: $s) { id } }', variables: (s) => ({ s }) },
   { name: 'reportMessage(comment)', query: 'mutation ($m: ID!, $s: String) { reportMessage(input: { messageId: $m, reason: OTHER, comment: $s }) { id comment } }', variables: (s) => ({ m: demoOutboundMessageId, s }) },
 ];
 

@@ -38,6 +38,9 @@ beforeAll(async () => {
   hub = await createTestHub({ clock: systemClock, env: { CALLBACK_RETRY_BASE_MS: '300', DISPATCH_INTERVAL_MS: '50', PROVIDER_TIMEOUT_MS: '1000', MAX_MESSAGES_PER_PATIENT_PER_DAY: '1000' } });
   server = await startTestServer(hub);
   hub.startBackgroundWork();
+  // A key can only be bound to an organisation that exists.
+  await givenOrganisation(hub, PRACTICE, 'The Densham Surgery');
+  await givenOrganisation(hub, OTHER_PRACTICE, 'Riverside Health Centre');
   senderKey = await apiKey(hub, Role.SENDER, PRACTICE);
   otherSenderKey = await apiKey(hub, Role.SENDER, OTHER_PRACTICE);
 });
