@@ -83,9 +83,10 @@ export async function upsertPatient(
       throw new HubError('NOT_FOUND', `No organisation with ODS code ${details.gpPracticeOdsCode}; add it with upsertOrganisation first`);
     }
     const existing = await deps.patients.findByNhsNumber(nhsNumber, UNRESTRICTED, manager);
-    // A practice maintains the patients registered with it, and no one else's.
+    // A practice maintains the patients registered with it, and no one else's; a patient with no
+    // practice is not there for the taking.
     const practice = scope.organisationOdsCode;
-    if (practice !== null && (details.gpPracticeOdsCode !== practice || (existing && existing.gpPracticeOdsCode !== null && existing.gpPracticeOdsCode !== practice))) {
+    if (practice !== null && (details.gpPracticeOdsCode !== practice || (existing && existing.gpPracticeOdsCode !== practice))) {
       throw new HubError('FORBIDDEN', `This key may only add or update patients registered at ${practice}`);
     }
     const patient = existing ?? Object.assign(new Patient(), { nhsNumber, createdAt: now });
