@@ -112,13 +112,13 @@ export class SendMessageResolver {
   @Authorized(Role.SENDER)
   @Mutation(() => SendMessagePayload)
   async sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() ctx: HubContext): Promise<SendMessagePayload> {
-    return sendMessage(ctx.hub.deliveryDeps, input, ctx.scope);
+    return sendMessage(ctx.hub.deliveryDeps, input, ctx.scope, ctx.audit);
   }
 
   @Authorized(Role.SENDER)
   @Mutation(() => SendMessagesPayload, { description: 'Up to 1,000 messages, one result per item: a bad item never blocks the good ones.' })
   async sendMessages(@Arg('input', () => SendMessagesInput) input: SendMessagesInput, @Ctx() ctx: HubContext): Promise<SendMessagesPayload> {
-    const results = await sendMessages(ctx.hub.deliveryDeps, input.messages, ctx.scope);
+    const results = await sendMessages(ctx.hub.deliveryDeps, input.messages, ctx.scope, ctx.audit);
     return {
       results: results.map((r) => ({ index: r.index, message: r.result?.message ?? null, replayed: r.result?.replayed ?? false, error: r.error })),
       accepted: results.filter((r) => r.error === null).length,

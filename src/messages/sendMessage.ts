@@ -22,7 +22,7 @@ import type { AccessScope } from '../shared/scope';
 import { LegalBasis, MessageDirection, MessageStatus } from '../vocabulary/messages';
 import { requestFingerprint } from './requestFingerprint';
 import { newMessage } from './newMessage';
-import { checkContent } from './rules/contentRules';
+import { checkContentWithoutPatient, checkLinksAgainstPatient } from './rules/contentRules';
 
 export interface SendMessageRequest {
   nhsNumber: string;
@@ -35,6 +35,11 @@ export interface SendMessageRequest {
   timeCritical?: boolean | null;
   idempotencyKey?: string | null;
   routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null } | null;
+}
+
+/** Notes that a send consulted the patient's record, so the audit log shows it with the NHS number. */
+export interface SendAudit {
+  patientRecordConsulted(nhsNumber: string, operation: string): void;
 }
 
 export interface SendResult {
@@ -82,9 +87,9 @@ async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string
   return { message: existing, replayed: true };
 }
 
-export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope): Promise<SendResult> {
+export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
   try {
-    const result = await storeMessage(deps, input, scope);
+    const result = await storeMessage(deps, input, scope, audit);
     deps.observeSend?.(result.replayed ? 'replayed' : 'accepted');
     return result;
   } catch (error) {
@@ -93,9 +98,13 @@ export async function sendMessage(deps: SendDeps, input: SendMessageRequest, sco
   }
 }
 
-async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope): Promise<SendResult> {
+async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
   const request = { ...input, nhsNumber: normaliseNhsNumber(input.nhsNumber) };
   validateRequest(request);
+  const timeCritical = request.timeCritical ?? false;
+  // Rules that need no patient data come first: a request they refuse never meets the record.
+  const content = { subject: request.subject, body: request.body, mayGoToApp: !timeCritical };
+  checkContentWithoutPatient(content);
   const organisationOdsCode = assertOdsCode(request.organisationOdsCode);
   if (scope.organisationOdsCode !== null && scope.organisationOdsCode !== organisationOdsCode) {
     throw new HubError('FORBIDDEN', `This key may only send for ${scope.organisationOdsCode}`);
@@ -106,7 +115,6 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
     const replay = await replayOf(deps, organisationOdsCode, key, fingerprint);
     if (replay) return replay;
   }
-  const timeCritical = request.timeCritical ?? false;
 
   try {
     const outcome = await inUnitOfWork(deps, async (uow): Promise<SendResult> => {
@@ -122,7 +130,8 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
         if (replay) return replay;
       }
       const { patient, preferences } = await patientAndPreferences(deps, uow, request.nhsNumber, now);
-      checkContent({ subject: request.subject, body: request.body, mayGoToApp: !timeCritical, patient });
+      audit?.patientRecordConsulted(patient.nhsNumber, 'sendMessage');
+      const mayReadPatient = scope.organisationOdsCode === null || patient.gpPracticeOdsCode === scope.organisationOdsCode;
 
       if (!timeCritical) {
         const recent = await deps.stores.messages.countRecentNonUrgent(organisationOdsCode, patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), uow.manager);
@@ -138,8 +147,13 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
       const draft = { timeCritical, fallbackOrder: routing.fallbackOrder?.length ? routing.fallbackOrder : null, category: request.category };
       const step = planFirst(draft, patient, preferences);
       if (!step.next) {
-        throw new HubError('NO_REACHABLE_CHANNEL', 'Neither the NHS App nor any fallback channel can reach this patient: ' + step.skipped.map((s) => `${s.channel} (${s.reason})`).join(', '));
+        // Channel-by-channel reasons would describe the patient's opt-outs and contact details.
+        const reasons = mayReadPatient ? ': ' + step.skipped.map((s) => `${s.channel} (${s.reason})`).join(', ') : '';
+        throw new HubError('NO_REACHABLE_CHANNEL', `Neither the NHS App nor any fallback channel can reach this patient${reasons}`);
       }
+      // Last of all, the links against the patient's own record: a request this lets through is a
+      // real message to the patient, frequency-capped and audited, so probing costs what it reveals.
+      checkLinksAgainstPatient(content, patient);
 
       const message = newMessage(
         {

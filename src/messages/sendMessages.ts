@@ -5,7 +5,7 @@
 import { type ErrorCode, HubError, isHubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
 import type { HubLogger } from '../shared/logger';
-import { type SendDeps, sendMessage, type SendMessageRequest, type SendResult } from './sendMessage';
+import { type SendAudit, type SendDeps, sendMessage, type SendMessageRequest, type SendResult } from './sendMessage';
 
 export const MAX_BATCH_SIZE = 1000;
 
@@ -15,13 +15,13 @@ export interface BatchItemResult {
   error: { code: ErrorCode; message: string } | null;
 }
 
-export async function sendMessages(deps: SendDeps & { logger?: HubLogger }, requests: SendMessageRequest[], scope: AccessScope): Promise<BatchItemResult[]> {
+export async function sendMessages(deps: SendDeps & { logger?: HubLogger }, requests: SendMessageRequest[], scope: AccessScope, audit?: SendAudit): Promise<BatchItemResult[]> {
   if (requests.length === 0) throw new HubError('BAD_USER_INPUT', 'messages must hold at least one message');
   if (requests.length > MAX_BATCH_SIZE) throw new HubError('BAD_USER_INPUT', `A batch holds at most ${MAX_BATCH_SIZE} messages; split it into several requests`);
   const results: BatchItemResult[] = [];
   for (const [index, request] of requests.entries()) {
     try {
-      results.push({ index, result: await sendMessage(deps, request, scope), error: null });
+      results.push({ index, result: await sendMessage(deps, request, scope, audit), error: null });
     } catch (error) {
       if (isHubError(error)) {
         results.push({ index, result: null, error: { code: error.code, message: error.message } });

@@ -114,13 +114,21 @@ markdown.normalizeLinkText = (text) => text;
 /** Bare links count when written with a scheme (`https://…`) or as a `www.` host. */
 const WRITTEN_AS_LINK = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i;
 
+/** A link label's token as written: emphasis markers kept, so "**here**" reads as written. */
+function writtenText(token: Token): string {
+  if (token.type === 'softbreak' || token.type === 'hardbreak') return '\n';
+  if (token.type === 'code_inline') return `${token.markup}${token.content}${token.markup}`;
+  if (token.type.endsWith('_open') || token.type.endsWith('_close')) return token.markup;
+  return String(token.content);
+}
+
 function linksInTokens(tokens: Token[], found: MessageLink[]): void {
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index];
     if (token.children) linksInTokens(token.children, found);
     if (token.type !== 'link_open') continue;
     let text: string = '';
-    for (let next = index + 1; next < tokens.length && tokens[next].type !== 'link_close'; next += 1) text += String(tokens[next].content);
+    for (let next = index + 1; next < tokens.length && tokens[next].type !== 'link_close'; next += 1) text += writtenText(tokens[next]);
     const href = String(token.attrGet('href') ?? '');
     if (token.markup === 'linkify') {
       if (WRITTEN_AS_LINK.test(text)) found.push({ text: null, url: text });
