@@ -12,6 +12,7 @@ import { MessagingCategory } from '../vocabulary/messagingCategory';
 import { Channel } from '../vocabulary/delivery';
 import type { Hub } from '../hub';
 import { HubError, isHubError } from '../shared/errors';
+import { parseInstant } from '../shared/instants';
 import { sendGraphqlError } from './respond';
 
 const PAGE = 5000;
@@ -37,9 +38,8 @@ function list<T extends string>(params: URLSearchParams, name: string, allowed?:
 
 function instant(params: URLSearchParams, name: string): Date {
   const raw = params.get(name);
-  const value = raw ? new Date(raw) : new Date(NaN);
-  if (!raw || Number.isNaN(value.getTime())) throw new HubError('BAD_USER_INPUT', `${name} is required as an ISO 8601 date-time`);
-  return value;
+  if (!raw) throw new HubError('BAD_USER_INPUT', `${name} is required as an ISO 8601 date-time`);
+  return parseInstant(raw, name);
 }
 
 export function parseExportQuery(params: URLSearchParams): { query: MetricsQuery; groupBy: MetricsDimension[] } {

@@ -40,7 +40,7 @@ export function validDateOfBirth(value: string, today: Date): string {
   if (!match || !date || date.getUTCMonth() !== Number(match[2]) - 1 || date.getUTCDate() !== Number(match[3])) {
     throw new HubError('BAD_USER_INPUT', `dateOfBirth must be a real date written YYYY-MM-DD, got "${value}"`);
   }
-  if (date.getTime() > today.getTime() || Number(match[1]) < 1880) throw new HubError('BAD_USER_INPUT', 'dateOfBirth must be in the past');
+  if (date.getTime() > today.getTime() || Number(match[1]) < 1900) throw new HubError('BAD_USER_INPUT', 'dateOfBirth must be in the past, and no earlier than 1900-01-01');
   return match[0];
 }
 
