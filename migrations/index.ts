@@ -4,5 +4,6 @@ import { DeliveryPipeline1764100000000 } from './1764100000000-DeliveryPipeline'
 import { SecurityAndAudit1764200000000 } from './1764200000000-SecurityAndAudit';
 import { DeliveryRollups1764300000000 } from './1764300000000-DeliveryRollups';
 import { DailyDeliveryRollups1764400000000 } from './1764400000000-DailyDeliveryRollups';
+import { ExactKeys1765100000000 } from './1765100000000-ExactKeys';
 
-export const MIGRATIONS = [InitialSchema1764000000000, DeliveryPipeline1764100000000, SecurityAndAudit1764200000000, DeliveryRollups1764300000000, DailyDeliveryRollups1764400000000];
+export const MIGRATIONS = [InitialSchema1764000000000, DeliveryPipeline1764100000000, SecurityAndAudit1764200000000, DeliveryRollups1764300000000, DailyDeliveryRollups1764400000000, ExactKeys1765100000000];
