@@ -13,6 +13,7 @@ import { Channel } from '../vocabulary/delivery';
 import type { Hub } from '../hub';
 import { HubError, isHubError } from '../shared/errors';
 import { parseInstant } from '../shared/instants';
+import { refusedAsRateLimited } from './rateLimited';
 import { sendGraphqlError } from './respond';
 
 const PAGE = 5000;
@@ -60,6 +61,7 @@ export function metricsExportHandler(hub: Hub) {
     let parsed: ReturnType<typeof parseExportQuery>;
     try {
       const principal = await authenticate(hub.stores.apiKeys, request.headers.authorization);
+      if (await refusedAsRateLimited(hub, principal.keyId, response)) return;
       if (!EXPORT_ROLES.includes(principal.role)) throw new HubError('FORBIDDEN', 'Extracts need an ANALYST or ADMIN key');
       parsed = parseExportQuery(url.searchParams);
     } catch (error) {

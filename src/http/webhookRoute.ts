@@ -11,6 +11,7 @@ import type { Hub } from '../hub';
 import { HubError, isHubError } from '../shared/errors';
 import { parseInstant } from '../shared/instants';
 import { BodyTooLargeError, readBody } from './requestBody';
+import { refusedAsRateLimited } from './rateLimited';
 import { sendJson } from './respond';
 import { isValidWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from './webhookSignature';
 
@@ -59,6 +60,8 @@ export function webhookReceiptsHandler(hub: Hub) {
     if (!isValidWebhookSignature(raw, request.headers[WEBHOOK_SIGNATURE_HEADER], hub.config.webhookSecret)) {
       return sendJson(response, 401, { error: { code: 'UNAUTHENTICATED', message: 'Missing or invalid X-Signature-SHA256' } });
     }
+    // Signed by the suppliers' shared secret, so limited per sending address.
+    if (await refusedAsRateLimited(hub, `webhook:${request.socket.remoteAddress ?? 'unknown'}`, response, 'json')) return;
     try {
       let body: unknown;
       try {
