@@ -83,7 +83,7 @@ describe('attack 8: extreme dates', () => {
 
   it('refuses a date of birth before 1900', async () => {
     const answer = await callAs(server.port, sender, 'mutation ($input: PatientInput!) { upsertPatient(input: $input) { nhsNumber } }', {
-      input: { nhsNumber: '9434765919', givenName: 'Jane', familyName: 'Smith', dateOfBirth: '0999-01-01', nhsAppUser: true, gpPracticeOdsCode: 'A81001' },
+      input: { nhsNumber: '9434765919', givenName: 'Jane', familyName: 'Smith', dateOfBirth: '1899-06-01', nhsAppUser: true, gpPracticeOdsCode: 'A81001' },
     });
     expect(errorCodes(answer)).toEqual(['BAD_USER_INPUT']);
   });
