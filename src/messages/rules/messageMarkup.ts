@@ -140,6 +140,14 @@ function linksInTokens(tokens: Token[], found: MessageLink[]): void {
   }
 }
 
+/** How the renderer sees the body's structure: its top-level blocks, and headings of levels 1 to 3. */
+export function blockStructure(body: string): { blocks: number; headings: number } {
+  const tokens = markdown.parse(body, {});
+  const topLevel = tokens.filter((token) => token.level === 0 && token.nesting !== -1 && token.type !== 'inline');
+  const headings = tokens.filter((token) => token.type === 'heading_open' && ['h1', 'h2', 'h3'].includes(token.tag));
+  return { blocks: topLevel.length, headings: headings.length };
+}
+
 /**
  * Every link in the body, in order: markdown links (with their text), reference links, autolinks
  * and bare URLs (any `scheme://`, and `www.` hosts, returned as written). Images are not links.
