@@ -82,7 +82,7 @@ export function startSubscriptionServer(hub: Hub, httpServer: Server, schema: Gr
           return refusal('The API key is not valid or has been revoked', 'UNAUTHENTICATED');
         }
         const principal = ctx.extra.principal as Principal;
-        const retryAfter = hub.rateLimiter.take(principal.keyId);
+        const retryAfter = await hub.rateLimiter.take(principal.keyId);
         if (retryAfter > 0) return refusal(`Too many requests for this API key; try again in ${retryAfter} s`, 'RATE_LIMITED');
         const document = parsedDocument(payload.query);
         if (Array.isArray(document)) return document;
