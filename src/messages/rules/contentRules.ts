@@ -2,9 +2,11 @@
  * The NHS sender rules on message content, checked before a message is accepted.
  *
  * Links are the sensitive part: a URL is logged by browsers, proxies and analytics, so it must
- * never carry anything that identifies the patient. Personal data in the body text is allowed.
- * URLs are checked after percent- and `+`-decoding, case-insensitively, for this patient's
- * details and for anything shaped like anyone's NHS number, mobile number, email or postcode.
+ * never carry anything that identifies a patient. Personal data in the body text is allowed.
+ * Links are taken from a Markdown parse and normalised (linkNormalisation.ts); anything shaped
+ * like anyone's NHS number, full date, postcode, phone number or email is refused without
+ * looking at the patient, and the patient's own record (names, contact details) is consulted
+ * last, so that no refusal can tell a sender something about a patient it may not read.
  *
  * Messages that may land in the NHS App must not ask for an SMS keyword reply ("reply YES"),
  * because the App cannot send one.
