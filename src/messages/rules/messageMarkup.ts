@@ -16,12 +16,6 @@ export interface MessageLink {
 // Unsupported markup
 // ---------------------------------------------------------------------------
 
-const FENCE_LINE = /^ {0,3}(```|~~~)/;
-const DEEP_HEADING = /^ {0,3}(#{4,})(?:\s|$)/;
-const BLOCKQUOTE = /^ {0,3}>(?:\s|$)/;
-const HORIZONTAL_RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
-const TABLE_SEPARATOR = /^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$/;
-const IMAGE = /!\[[^[\]\n]*\]\([^)\n]*\)/;
 const HTML_COMMENT = /<!--/;
 const HTML_TAG = /<\/?([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)\/?>/g;
 
@@ -56,37 +50,48 @@ function htmlTagsIn(line: string): string[] {
   return tags;
 }
 
-function isTableSeparatorAfterCells(lines: string[], index: number): boolean {
-  return TABLE_SEPARATOR.test(lines[index]) && index > 0 && lines[index - 1].includes('|');
-}
+/** The same body as the renderer parses it, raw HTML included, so HTML is seen where the app would see it. */
+const rendererView = new MarkdownIt({ html: true });
 
-function problemsInLine(lines: string[], index: number): string[] {
-  const line = lines[index];
-  const problems = htmlTagsIn(line);
-  if (IMAGE.test(line)) problems.push('image ![…](…)');
-  if (line.includes('`')) problems.push('inline code (`…`)');
-  if (isTableSeparatorAfterCells(lines, index)) problems.push('table');
-  else if (HORIZONTAL_RULE.test(line)) problems.push('horizontal rule');
-  if (BLOCKQUOTE.test(line)) problems.push('blockquote (>)');
-  const deepHeading = DEEP_HEADING.exec(line);
-  if (deepHeading) problems.push(`heading level ${deepHeading[1].length} (${deepHeading[1]})`);
-  return problems;
-}
-
-/** Describes each kind of markup the NHS App cannot render; empty when the body is fine. */
-export function findUnsupportedMarkup(body: string): string[] {
-  const lines = splitLines(body);
-  const found = new Set<string>();
-  let insideCodeBlock = false;
-  lines.forEach((line, index) => {
-    if (FENCE_LINE.test(line)) {
-      found.add('code block (```)');
-      insideCodeBlock = !insideCodeBlock;
-      return;
+function problemsInToken(token: Token): string[] {
+  switch (token.type) {
+    case 'fence':
+    case 'code_block':
+      return ['code block (```)'];
+    case 'html_block':
+    case 'html_inline':
+      return htmlTagsIn(token.content);
+    case 'image':
+      return ['image ![…](…)'];
+    case 'code_inline':
+      return ['inline code (`…`)'];
+    case 'table_open':
+      return ['table'];
+    case 'hr':
+      return ['horizontal rule'];
+    case 'blockquote_open':
+      return ['blockquote (>)'];
+    case 'heading_open': {
+      const level = Number(token.tag.slice(1));
+      return level >= 4 ? [`heading level ${level} (${'#'.repeat(level)})`] : [];
     }
-    if (insideCodeBlock) return;
-    for (const problem of problemsInLine(lines, index)) found.add(problem);
-  });
+    default:
+      return [];
+  }
+}
+
+function collectProblems(tokens: Token[], found: Set<string>): void {
+  for (const token of tokens) {
+    for (const problem of problemsInToken(token)) found.add(problem);
+    // An image's alt text is not markup of its own.
+    if (token.children && token.type !== 'image') collectProblems(token.children, found);
+  }
+}
+
+/** Describes each kind of markup the NHS App cannot render, in order of appearance; empty when the body is fine. */
+export function findUnsupportedMarkup(body: string): string[] {
+  const found = new Set<string>();
+  collectProblems(rendererView.parse(body, {}), found);
   return [...found];
 }
 
