@@ -93,7 +93,9 @@ export function startSubscriptionServer(hub: Hub, httpServer: Server, schema: Gr
         }
         const invalid = validate(schema, document, validationRules);
         if (invalid.length > 0) {
-          return invalid.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+          // As over HTTP, production keeps the schema to itself: no "Did you mean …?" suggestions.
+          const message = (error: GraphQLError) => (hub.config.production ? error.message.replace(/ Did you mean .*\?$/, '') : error.message);
+          return invalid.map((error) => new GraphQLError(message(error), { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
         }
         const contextValue: HubContext & { socket: WebSocket } = { ...createContext(hub, principal), socket: ctx.extra.socket };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
