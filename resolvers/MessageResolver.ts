@@ -12,6 +12,7 @@ import { ingestMessage } from '../src/messages/ingestMessage';
 import { cancelMessage, markMessageRead, reportMessage } from '../src/messages/messageActions';
 import { MessageDirection, ReportReason } from '../src/vocabulary/messages';
 import { HubError } from '../src/shared/errors';
+import { restrictedPatient } from '../src/graphql/restrictedPatient';
 import { isRowId } from '../src/shared/ids';
 import { pageSize } from '../src/shared/pagination';
 import { MessageConnection, toConnection } from './types/connections';
@@ -128,9 +129,8 @@ export class MessageResolver {
   @Authorized(Role.SENDER)
   @FieldResolver(() => Patient)
   async patient(@Root() message: Message, @Ctx() ctx: HubContext): Promise<Patient> {
-    const patient = await ctx.loaders.patient.load(message.nhsNumber);
-    if (!patient) throw new HubError('NOT_FOUND', `The patient of message ${message.id} is not visible to this caller`);
-    return patient;
+    // The message itself is visible, so its NHS number is too; the rest only to the patient's practice.
+    return (await ctx.loaders.patient.load(message.nhsNumber)) ?? restrictedPatient(message.nhsNumber);
   }
 
   @Authorized(Role.SENDER)

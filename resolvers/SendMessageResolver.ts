@@ -112,13 +112,13 @@ export class SendMessageResolver {
   @Authorized(Role.SENDER)
   @Mutation(() => SendMessagePayload)
   async sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() ctx: HubContext): Promise<SendMessagePayload> {
-    return sendMessage(ctx.hub.useCases.send, input, ctx.scope);
+    return sendMessage(ctx.hub.useCases.send, input, ctx.scope, ctx.audit);
   }
 
   @Authorized(Role.SENDER)
   @Mutation(() => SendMessagesPayload, { description: 'Up to 1,000 messages, one result per item: a bad item never blocks the good ones.' })
   async sendMessages(@Arg('input', () => SendMessagesInput) input: SendMessagesInput, @Ctx() ctx: HubContext): Promise<SendMessagesPayload> {
-    return toSendMessagesPayload(await sendMessages(ctx.hub.useCases.send, input.messages, ctx.scope));
+    return toSendMessagesPayload(await sendMessages(ctx.hub.useCases.send, input.messages, ctx.scope, ctx.audit));
   }
 }
 

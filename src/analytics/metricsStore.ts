@@ -16,6 +16,12 @@ const DIMENSION_COLUMN: Record<MetricsDimension, string> = {
 const COUNTER_COLUMNS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
 
 /**
+ * Dates go up to 9999-12-31, whose London day arithmetic would step into year 10000; no message
+ * can be created on that last day (nothing is dated in the future), so ranges stop before it.
+ */
+const LAST_DAY_COUNTED = Date.UTC(9999, 11, 31);
+
+/**
  * Rows of the aggregated rollups, one per group, ordered by the group columns: one
  * statement (the CSV export pages through it with LIMIT/OFFSET).
  */
@@ -25,7 +31,7 @@ function metricsSql(db: Database, query: MetricsQuery, groupBy: MetricsDimension
   const asParam = (d: Date) => (db.kind === 'mysql' ? d : d.toISOString().replace('T', ' ').replace('Z', ''));
   // The hours whose start lies in [from, to).
   const from = new Date(Math.floor(query.from.getTime() / HOUR_MS) * HOUR_MS);
-  const to = new Date(Math.ceil(query.to.getTime() / HOUR_MS) * HOUR_MS);
+  const to = new Date(Math.min(Math.ceil(query.to.getTime() / HOUR_MS) * HOUR_MS, LAST_DAY_COUNTED));
   const filters: string[] = [];
   const filterParams: unknown[] = [];
   const inList = (column: string, values: string[] | null | undefined) => {

@@ -10,6 +10,7 @@ import type { AuditStore } from './auditStore';
 
 /** Fields of a Patient, and of a Message, that are personal data. */
 export const PATIENT_DATA_FIELDS = new Set<string>([...PATIENT_IDENTIFIER_FIELDS, 'nhsAppUser', 'gpPractice', 'channelPreferences', 'messages']);
+const RECORD_FIELDS_A_SEND_CONSULTS = [...PATIENT_IDENTIFIER_FIELDS, 'nhsAppUser', 'channelPreferences'];
 export const MESSAGE_DATA_FIELDS = new Set(['subject', 'body']);
 
 export class AuditRecorder {
@@ -26,6 +27,11 @@ export class AuditRecorder {
     const entry = this.reads.get(nhsNumber) ?? { operation, fields: new Set<string>() };
     entry.fields.add(field);
     this.reads.set(nhsNumber, entry);
+  }
+
+  /** A send checked content and channels against the patient's record: what it consulted, by NHS number. */
+  patientRecordConsulted(nhsNumber: string, operation: string): void {
+    for (const field of RECORD_FIELDS_A_SEND_CONSULTS) this.patientDataRead(nhsNumber, field, operation);
   }
 
   mutation(operation: string, outcome: string): void {

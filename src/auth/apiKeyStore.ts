@@ -11,6 +11,13 @@ export class ApiKeyStore {
     return key && key.revokedAt === null ? key : null;
   }
 
+  /** Which of these key ids are still active (not revoked). */
+  async activeIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.dataSource.getRepository(ApiKey).createQueryBuilder('k').select('k.id', 'id').where('k.id IN (:...ids) AND k.revoked_at IS NULL', { ids: [...ids] }).getRawMany<{ id: string }>();
+    return new Set(rows.map((row) => row.id));
+  }
+
   async insert(key: ApiKey, manager?: EntityManager): Promise<void> {
     await (manager ?? this.db.dataSource.manager).getRepository(ApiKey).insert(key);
   }

@@ -1,25 +1,20 @@
 /** The contract's custom scalars: DateTime (ISO 8601, UTC on output) and NhsNumber. */
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
+import { isHubError } from '../shared/errors';
+import { parseInstant } from '../shared/instants';
 
 function invalid(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
-
 function parseDateTime(value: unknown): Date {
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) {
-    throw invalid('BAD_USER_INPUT', `DateTime must be an ISO 8601 string such as 2026-01-31T09:30:00Z, got ${JSON.stringify(value)}`);
+  try {
+    return parseInstant(value, 'DateTime');
+  } catch (error) {
+    if (isHubError(error)) throw invalid(error.code, error.message);
+    throw error;
   }
-  const parsed = new Date(value);
-  // Date accepts 2026-02-30 as 2 March: the calendar date must round-trip to count as real.
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
-  const calendar = new Date(Date.UTC(year, month - 1, day));
-  if (Number.isNaN(parsed.getTime()) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
-    throw invalid('BAD_USER_INPUT', `DateTime ${JSON.stringify(value)} is not a real date`);
-  }
-  return parsed;
 }
 
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({

@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { RESOLVERS } from '../../resolvers';
 import { roleAuthChecker } from '../auth/authChecker';
 import { auditPatientDataReads } from './auditMiddleware';
+import { refuseRestrictedPatientFields } from './restrictedPatient';
 import './enums';
 import { NhsNumber } from '../vocabulary/nhsNumber';
 import { DateTimeScalar, NhsNumberScalar } from './scalars';
@@ -32,7 +33,7 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     validate: false,
     authChecker: roleAuthChecker,
     authMode: 'error',
-    globalMiddlewares: [auditPatientDataReads],
+    globalMiddlewares: [refuseRestrictedPatientFields, auditPatientDataReads],
     pubSub: NO_TOPIC_PUBSUB,
   });
 }

@@ -13,6 +13,8 @@ import { MessagingCategory } from '../vocabulary/messagingCategory';
 import { Channel } from '../vocabulary/delivery';
 import type { Hub } from '../hub';
 import { HubError, isHubError } from '../shared/errors';
+import { parseInstant } from '../shared/instants';
+import { refusedAsRateLimited } from './rateLimited';
 import { sendError } from './respond';
 
 const PAGE = 5000;
@@ -38,9 +40,8 @@ function list<T extends string>(params: URLSearchParams, name: string, allowed?:
 
 function instant(params: URLSearchParams, name: string): Date {
   const raw = params.get(name);
-  const value = raw ? new Date(raw) : new Date(NaN);
-  if (!raw || Number.isNaN(value.getTime())) throw new HubError('BAD_USER_INPUT', `${name} is required as an ISO 8601 date-time`);
-  return value;
+  if (!raw) throw new HubError('BAD_USER_INPUT', `${name} is required as an ISO 8601 date-time`);
+  return parseInstant(raw, name);
 }
 
 export function parseExportQuery(params: URLSearchParams): { query: MetricsQuery; groupBy: MetricsDimension[] } {
@@ -61,6 +62,7 @@ export function metricsExportHandler(hub: Hub) {
     let parsed: ReturnType<typeof parseExportQuery>;
     try {
       const principal = await authenticate(hub.stores.apiKeys, request.headers.authorization);
+      if (await refusedAsRateLimited(hub, principal.keyId, response)) return;
       if (!EXPORT_ROLES.includes(principal.role)) throw new HubError('FORBIDDEN', 'Extracts need an ANALYST or ADMIN key');
       parsed = parseExportQuery(url.searchParams);
     } catch (error) {

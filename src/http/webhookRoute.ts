@@ -9,7 +9,9 @@ import { recordDeliveryReceipt } from '../delivery/recordReceipt';
 import { DeliveryStatus, FailureReason, NotificationStatus } from '../vocabulary/delivery';
 import type { Hub } from '../hub';
 import { HubError, isHubError } from '../shared/errors';
+import { parseInstant } from '../shared/instants';
 import { BodyTooLargeError, readBody } from './requestBody';
+import { refusedAsRateLimited } from './rateLimited';
 import { sendError, sendJson } from './respond';
 import { isValidWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from './webhookSignature';
 
@@ -33,11 +35,7 @@ function optionalString(value: unknown, field: string): string | null {
 export function parseReceipt(body: unknown): ReceiptInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HubError('BAD_USER_INPUT', 'The body must be a JSON object');
   const raw = body as Record<string, unknown>;
-  let occurredAt: Date | null = null;
-  if (raw.occurredAt !== undefined && raw.occurredAt !== null) {
-    occurredAt = typeof raw.occurredAt === 'string' ? new Date(raw.occurredAt) : new Date(NaN);
-    if (Number.isNaN(occurredAt.getTime())) throw new HubError('BAD_USER_INPUT', 'occurredAt must be an ISO 8601 date-time');
-  }
+  const occurredAt = raw.occurredAt === undefined || raw.occurredAt === null ? null : parseInstant(raw.occurredAt, 'occurredAt');
   return {
     attemptId: optionalString(raw.attemptId, 'attemptId'),
     providerReference: optionalString(raw.providerReference, 'providerReference'),
@@ -62,6 +60,8 @@ export function webhookReceiptsHandler(hub: Hub) {
     if (!isValidWebhookSignature(raw, request.headers[WEBHOOK_SIGNATURE_HEADER], hub.config.webhookSecret)) {
       return sendError(response, 401, 'UNAUTHENTICATED', 'Missing or invalid X-Signature-SHA256');
     }
+    // Signed by the suppliers' shared secret, so limited per sending address.
+    if (await refusedAsRateLimited(hub, `webhook:${request.socket.remoteAddress ?? 'unknown'}`, response)) return;
     try {
       let body: unknown;
       try {

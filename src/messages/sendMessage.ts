@@ -22,7 +22,12 @@ import { LegalBasis, MessageDirection, MessageStatus } from '../vocabulary/messa
 import { requestFingerprint } from './requestFingerprint';
 import type { SendMessageRequest } from './sendMessageRequest';
 import { newMessage } from './newMessage';
-import { checkContent } from './rules/contentRules';
+import { checkContentWithoutPatient, checkLinksAgainstPatient } from './rules/contentRules';
+
+/** Notes that a send consulted the patient's record, so the audit log shows it with the NHS number. */
+export interface SendAudit {
+  patientRecordConsulted(nhsNumber: string, operation: string): void;
+}
 
 export interface SendResult {
   message: Message;
@@ -69,9 +74,9 @@ async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string
   return { message: existing, replayed: true };
 }
 
-export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope): Promise<SendResult> {
+export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
   try {
-    const result = await storeMessage(deps, input, scope);
+    const result = await storeMessage(deps, input, scope, audit);
     deps.observeSend?.(result.replayed ? 'replayed' : 'accepted');
     return result;
   } catch (error) {
@@ -80,9 +85,13 @@ export async function sendMessage(deps: SendDeps, input: SendMessageRequest, sco
   }
 }
 
-async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope): Promise<SendResult> {
+async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
   const request = { ...input, nhsNumber: normaliseNhsNumber(input.nhsNumber) };
   validateRequest(request);
+  const timeCritical = request.timeCritical ?? false;
+  // Rules that need no patient data come first: a request they refuse never meets the record.
+  const content = { subject: request.subject, body: request.body, mayGoToApp: !timeCritical };
+  checkContentWithoutPatient(content);
   const organisationOdsCode = assertOdsCode(request.organisationOdsCode);
   if (scope.organisationOdsCode !== null && scope.organisationOdsCode !== organisationOdsCode) {
     throw new HubError('FORBIDDEN', `This key may only send for ${scope.organisationOdsCode}`);
@@ -93,7 +102,6 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
     const replay = await replayOf(deps, organisationOdsCode, key, fingerprint);
     if (replay) return replay;
   }
-  const timeCritical = request.timeCritical ?? false;
 
   try {
     const outcome = await inUnitOfWork(deps, async (uow): Promise<SendResult> => {
@@ -109,7 +117,8 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
         if (replay) return replay;
       }
       const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now);
-      checkContent({ subject: request.subject, body: request.body, mayGoToApp: !timeCritical, patient });
+      audit?.patientRecordConsulted(patient.nhsNumber, 'sendMessage');
+      const mayReadPatient = scope.organisationOdsCode === null || patient.gpPracticeOdsCode === scope.organisationOdsCode;
 
       if (!timeCritical) {
         const recent = await deps.stores.messages.countRecentNonUrgent(organisationOdsCode, patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), uow.manager);
@@ -146,7 +155,15 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
           templateId: request.templateId ?? null,
         },
       );
-      const effects = effectsOf(sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps));
+      const transition = sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps);
+      if (transition.outcome === 'refused' && transition.code === 'NO_REACHABLE_CHANNEL' && !mayReadPatient) {
+        // Channel-by-channel reasons would describe the patient's opt-outs and contact details.
+        throw new HubError('NO_REACHABLE_CHANNEL', 'Neither the NHS App nor any fallback channel can reach this patient');
+      }
+      const effects = effectsOf(transition);
+      // Last of all, the links against the patient's own record: a request this lets through is a
+      // real message to the patient, frequency-capped and audited, so probing costs what it reveals.
+      checkLinksAgainstPatient(content, patient);
       await deps.stores.messages.insert(message, uow.manager);
       if (effects) await writeEffects(deps, uow, message, [], effects);
       if (deps.onQueued) uow.afterCommit(deps.onQueued);

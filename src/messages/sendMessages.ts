@@ -5,7 +5,7 @@
 import { type ErrorCode, HubError, isHubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
 import type { HubLogger } from '../shared/logger';
-import { type SendDeps, sendMessage, type SendResult } from './sendMessage';
+import { type SendAudit, type SendDeps, sendMessage, type SendResult } from './sendMessage';
 import type { SendMessageRequest } from './sendMessageRequest';
 
 export const MAX_BATCH_SIZE = 1000;
@@ -16,21 +16,21 @@ export interface BatchItemResult {
   error: { code: ErrorCode; message: string } | null;
 }
 
-export async function sendMessages(deps: SendDeps & { logger?: HubLogger }, requests: SendMessageRequest[], scope: AccessScope): Promise<BatchItemResult[]> {
-  return sendEach(deps, requests, (request) => request, scope);
+export async function sendMessages(deps: SendDeps & { logger?: HubLogger }, requests: SendMessageRequest[], scope: AccessScope, audit?: SendAudit): Promise<BatchItemResult[]> {
+  return sendEach(deps, requests, (request) => request, scope, audit);
 }
 
 /**
  * Sends one message per item of a batch; `toRequest` turns an item into its send and may
  * refuse that item alone by throwing a HubError (as a template does for a missing value).
  */
-export async function sendEach<T>(deps: SendDeps & { logger?: HubLogger }, items: T[], toRequest: (item: T) => SendMessageRequest | Promise<SendMessageRequest>, scope: AccessScope): Promise<BatchItemResult[]> {
+export async function sendEach<T>(deps: SendDeps & { logger?: HubLogger }, items: T[], toRequest: (item: T) => SendMessageRequest | Promise<SendMessageRequest>, scope: AccessScope, audit?: SendAudit): Promise<BatchItemResult[]> {
   if (items.length === 0) throw new HubError('BAD_USER_INPUT', 'A batch must hold at least one message');
   if (items.length > MAX_BATCH_SIZE) throw new HubError('BAD_USER_INPUT', `A batch holds at most ${MAX_BATCH_SIZE} messages; split it into several requests`);
   const results: BatchItemResult[] = [];
   for (const [index, item] of items.entries()) {
     try {
-      results.push({ index, result: await sendMessage(deps, await toRequest(item), scope), error: null });
+      results.push({ index, result: await sendMessage(deps, await toRequest(item), scope, audit), error: null });
     } catch (error) {
       if (isHubError(error)) {
         results.push({ index, result: null, error: { code: error.code, message: error.message } });

@@ -21,15 +21,9 @@ export class PatientStore {
   private scoped(scope: AccessScope, manager?: EntityManager): SelectQueryBuilder<Patient> {
     const query = (manager ?? this.db.dataSource.manager).getRepository(Patient).createQueryBuilder('p');
     if (scope.organisationOdsCode !== null) {
-      // A sender sees its registered patients and anyone it has messaged.
-      query.andWhere(
-        new Brackets((q) =>
-          q
-            .where('p.gp_practice_ods_code = :scopeOrg')
-            .orWhere('EXISTS (SELECT 1 FROM messages sm WHERE sm.nhs_number = p.nhs_number AND sm.organisation_ods_code = :scopeOrg)'),
-        ),
-        { scopeOrg: scope.organisationOdsCode },
-      );
+      // A sender sees the demographics of the patients registered at its organisation, and no one else's:
+      // having messaged a patient, or ingested a message for them, shows only its own messages.
+      query.andWhere('p.gp_practice_ods_code = :scopeOrg', { scopeOrg: scope.organisationOdsCode });
     }
     return query;
   }

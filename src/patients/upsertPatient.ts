@@ -40,7 +40,7 @@ export function validDateOfBirth(value: string, today: Date): string {
   if (!match || !date || date.getUTCMonth() !== Number(match[2]) - 1 || date.getUTCDate() !== Number(match[3])) {
     throw new HubError('BAD_USER_INPUT', `dateOfBirth must be a real date written YYYY-MM-DD, got "${value}"`);
   }
-  if (date.getTime() > today.getTime() || Number(match[1]) < 1880) throw new HubError('BAD_USER_INPUT', 'dateOfBirth must be in the past');
+  if (date.getTime() > today.getTime() || Number(match[1]) < 1900) throw new HubError('BAD_USER_INPUT', 'dateOfBirth must be in the past, and no earlier than 1900-01-01');
   return match[0];
 }
 
@@ -90,9 +90,10 @@ export async function upsertPatient(
       throw new HubError('NOT_FOUND', `No organisation with ODS code ${details.gpPracticeOdsCode}; add it with upsertOrganisation first`);
     }
     const existing = await deps.patients.findByNhsNumber(nhsNumber, UNRESTRICTED, manager);
-    // A practice maintains the patients registered with it, and no one else's.
+    // A practice maintains the patients registered with it, and no one else's; a patient with no
+    // practice is not there for the taking.
     const practice = scope.organisationOdsCode;
-    if (practice !== null && (details.gpPracticeOdsCode !== practice || (existing && existing.gpPracticeOdsCode !== null && existing.gpPracticeOdsCode !== practice))) {
+    if (practice !== null && (details.gpPracticeOdsCode !== practice || (existing && existing.gpPracticeOdsCode !== practice))) {
       throw new HubError('FORBIDDEN', `This key may only add or update patients registered at ${practice}`);
     }
     const patient = existing ?? Object.assign(new Patient(), { nhsNumber, createdAt: now });

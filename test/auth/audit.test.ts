@@ -146,6 +146,8 @@ describe('mutations', () => {
     const answer = await callAs(server.port, sender.key, 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id status } } }', { input: validSend({ nhsNumber: JOHN }) });
     expect(answer.body?.errors).toBeUndefined();
     expect(await entriesOf(sender.id)).toEqual([
+      // the send consulted the patient's record (content and channel checks): logged with the NHS number
+      expect.objectContaining({ action: 'PATIENT_DATA_READ', operation: 'sendMessage', nhsNumber: JOHN, outcome: 'OK', role: 'SENDER', occurredAt: '2026-03-10T12:00:00.000Z' }),
       expect.objectContaining({ action: 'MUTATION', operation: 'sendMessage', nhsNumber: null, fields: null, outcome: 'OK', role: 'SENDER', occurredAt: '2026-03-10T12:00:00.000Z' }),
     ]);
   });
@@ -186,9 +188,10 @@ describe('mutations', () => {
     // cancelMessage answers Message!, so its NOT_FOUND nulls the whole data; the send still happened
     expect(errorCodes(answer)).toEqual(['NOT_FOUND']);
     expect(answer.body!.errors![0].path).toEqual(['bad']);
-    expect((await entriesOf(sender.id)).map((e) => [e.operation, e.outcome])).toEqual([
-      ['sendMessage', 'OK'],
-      ['cancelMessage', 'NOT_FOUND'],
+    expect((await entriesOf(sender.id)).map((e) => [e.action, e.operation, e.outcome])).toEqual([
+      ['PATIENT_DATA_READ', 'sendMessage', 'OK'],
+      ['MUTATION', 'sendMessage', 'OK'],
+      ['MUTATION', 'cancelMessage', 'NOT_FOUND'],
     ]);
   });
 
@@ -292,8 +295,9 @@ describe('auditEvents', () => {
 
     const writerMutations = await auditEvents({ first: 50, filter: { action: 'MUTATION', apiKeyId: writer.id } });
     expect(writerMutations.edges.map((e: any) => [e.node.action, e.node.operation, e.node.outcome, e.node.nhsNumber, e.node.fields])).toEqual([['MUTATION', 'sendMessage', 'OK', null, null]]);
+    // the writer's send consulted Jane's record, and nothing else of theirs was read
     const writerReads = await auditEvents({ first: 50, filter: { action: 'PATIENT_DATA_READ', apiKeyId: writer.id } });
-    expect(writerReads).toMatchObject({ totalCount: 0, edges: [] });
+    expect(writerReads.edges.map((e: any) => [e.node.nhsNumber, e.node.operation])).toEqual([[JANE, 'sendMessage']]);
     const readerReads = await auditEvents({ first: 50, filter: { action: 'PATIENT_DATA_READ', apiKeyId: reader.id } });
     expect(readerReads.totalCount).toBe(3);
     const readerMutations = await auditEvents({ first: 50, filter: { action: 'MUTATION', apiKeyId: reader.id } });
@@ -316,7 +320,7 @@ describe('auditEvents', () => {
     // from is inclusive, to exclusive
     const window = (from: string | null, to: string | null, apiKeyId: string) => auditEvents({ first: 200, filter: { from, to, apiKeyId } });
     expect((await window(T2, T3, reader.id)).edges.map((e: any) => e.node.occurredAt)).toEqual([T2]);
-    expect((await window(T2, T3, writer.id)).edges.map((e: any) => e.node.operation)).toEqual(['sendMessage']);
+    expect((await window(T2, T3, writer.id)).edges.map((e: any) => [e.node.action, e.node.operation])).toEqual([['MUTATION', 'sendMessage'], ['PATIENT_DATA_READ', 'sendMessage']]);
     expect((await window(T1, T2, reader.id)).edges.map((e: any) => e.node.occurredAt)).toEqual([T1]);
     expect((await window(T2, null, reader.id)).edges.map((e: any) => e.node.occurredAt)).toEqual([T3, T2]);
     expect((await window(null, T2, reader.id)).edges.map((e: any) => e.node.occurredAt)).toEqual([T1]);

@@ -132,9 +132,11 @@ describe('checkContent', () => {
     expect(() => checkContent(content({ body: 'Reply YES to confirm.', mayGoToApp: false }))).not.toThrow();
   });
 
-  it('checks personal data before keyword replies', () => {
+  it('checks the rules that need no patient data before the patient record, so a refusal says nothing about the patient', () => {
     const error = errorFrom(() => checkContent(content({ body: 'Reply YES. https://example.nhs.uk/smith-jones' })));
-    expect(error.code).toBe('PERSONAL_DATA_IN_URL');
+    expect(error.code).toBe('UNSUPPORTED_CONTENT');
+    const shaped = errorFrom(() => checkContent(content({ body: 'Reply YES. https://example.nhs.uk/?d=01-02-1990' })));
+    expect(shaped.code).toBe('PERSONAL_DATA_IN_URL');
   });
 });
 
@@ -209,7 +211,7 @@ describe('findPersonalDataInUrl', () => {
     });
   });
 
-  describe('date of birth', () => {
+  describe('full dates, whoever they belong to', () => {
     it.each([
       '1980-03-14',
       '14/03/1980',
@@ -227,13 +229,17 @@ describe('findPersonalDataInUrl', () => {
       '14th-march-1980',
       '14/03/80',
     ])('finds %p', (date) => {
-      expect(check(`https://x.nhs.uk/check?dob=${date}`)).toBe('date of birth');
+      expect(check(`https://x.nhs.uk/check?dob=${date}`)).toBe('date');
     });
 
-    it('does not match other dates or the same digits in a longer number', () => {
-      expect(check('https://x.nhs.uk/news/2024-03-14')).toBeNull();
-      expect(check('https://x.nhs.uk/news/15/03/1980')).toBeNull();
+    it("refuses any full date, not only the patient's, so the answer cannot reveal the date of birth", () => {
+      expect(check('https://x.nhs.uk/news/2024-03-14')).toBe('date');
+      expect(check('https://x.nhs.uk/news/15/03/1980')).toBe('date');
+    });
+
+    it('does not match the same digits in a longer number, or a month and year alone', () => {
       expect(check('https://x.nhs.uk/ref/5140319801')).toBeNull();
+      expect(check('https://x.nhs.uk/news/2024/03/')).toBeNull();
     });
   });
 
@@ -260,8 +266,8 @@ describe('findPersonalDataInUrl', () => {
       expect(findPersonalDataInUrl('https://x.nhs.uk/?m=7700-900-456', international)).toBe('phone number');
     });
 
-    it('does not treat a landline-length number as a mobile', () => {
-      expect(check('https://x.nhs.uk/?call=01134960000')).toBeNull();
+    it('finds landline numbers too', () => {
+      expect(check('https://x.nhs.uk/?call=01134960000')).toBe('phone number');
     });
   });
 

@@ -74,6 +74,15 @@ describe('findUnsupportedMarkup', () => {
     expect(findUnsupportedMarkup(`Above\n\n${rule}\n\nBelow`)).toEqual(['horizontal rule']);
   });
 
+  it('reads the body as the renderer parses it', () => {
+    // an underline under text makes a level 2 heading, not a rule
+    expect(findUnsupportedMarkup('Your results\n---\n\nAll normal.')).toEqual([]);
+    // four spaces after a blank line make a code block
+    expect(findUnsupportedMarkup('Your results:\n\n    normal\n\nThank you.')).toEqual(['code block (```)']);
+    // backticks that close nothing are plain text
+    expect(findUnsupportedMarkup('Press the ` key')).toEqual([]);
+  });
+
   it('reports each kind once, however often it occurs', () => {
     expect(findUnsupportedMarkup('<b>a</b> and <b>b</b>\n> one\n> two')).toEqual(['HTML tag <b>', 'blockquote (>)']);
   });

@@ -3,7 +3,7 @@
  * costly or cut short as an SMS, a wall of text, or links that do not say where they go.
  * Unlike the content rules, nothing here blocks sending, so building the report never throws.
  */
-import { extractLinks, toPlainText } from './messageMarkup';
+import { blockStructure, extractLinks, toPlainText } from './messageMarkup';
 import { readability } from './readability';
 import { SMS_MAX_CHARACTERS, smsFragments } from './smsFragments';
 
@@ -53,9 +53,9 @@ function smsLengthWarning(smsLength: number): string | null {
 function structureWarning(body: string): string | null {
   const text = body.trim();
   if (text.length <= UNSTRUCTURED_BODY_WARNING_LENGTH) return null;
-  const hasParagraphs = /\n[^\S\n]*\n/.test(text.replace(/\r/g, ''));
-  const hasHeadings = /^ {0,3}#{1,3}\s/m.test(text);
-  if (hasParagraphs || hasHeadings) return null;
+  // Counted from the same Markdown parse the links come from.
+  const structure = blockStructure(text);
+  if (structure.blocks > 1 || structure.headings > 0) return null;
   return (
     `The message is over ${UNSTRUCTURED_BODY_WARNING_LENGTH} characters with no paragraphs or headings: ` +
     'break it up with blank lines between paragraphs'

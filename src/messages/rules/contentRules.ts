@@ -2,16 +2,20 @@
  * The NHS sender rules on message content, checked before a message is accepted.
  *
  * Links are the sensitive part: a URL is logged by browsers, proxies and analytics, so it must
- * never carry anything that identifies the patient. Personal data in the body text is allowed.
- * URLs are checked after percent- and `+`-decoding, case-insensitively, for this patient's
- * details and for anything shaped like anyone's NHS number, mobile number, email or postcode.
+ * never carry anything that identifies a patient. Personal data in the body text is allowed.
+ * Links are taken from a Markdown parse and normalised (linkNormalisation.ts); anything shaped
+ * like anyone's NHS number, full date, postcode, phone number or email is refused without
+ * looking at the patient, and the patient's own record (names, contact details) is consulted
+ * last, so that no refusal can tell a sender something about a patient it may not read.
  *
  * Messages that may land in the NHS App must not ask for an SMS keyword reply ("reply YES"),
  * because the App cannot send one.
  */
 import { HubError } from '../../shared/errors';
 import { isValidNhsNumber } from '../../patients/nhsNumber';
+import { remove } from 'confusables';
 import { extractLinks, findUnsupportedMarkup } from './messageMarkup';
+import { normaliseLink } from './linkNormalisation';
 
 export interface PatientIdentifiers {
   nhsNumber: string;
@@ -37,18 +41,45 @@ export const NHS_APP_BODY_LIMIT = 5000;
 // Checking a message
 // ---------------------------------------------------------------------------
 
-/** Throws a HubError for the first rule the content breaks. */
-export function checkContent(content: ContentToCheck): void {
+export interface ContentWithoutPatient {
+  subject?: string | null;
+  body: string;
+  mayGoToApp: boolean;
+}
+
+/**
+ * The rules that need no patient data, checked before the patient's record is looked at, so that
+ * their answer can never depend on it. Throws a HubError for the first rule the content breaks.
+ */
+export function checkContentWithoutPatient(content: ContentWithoutPatient): void {
   const { body } = content;
   if (!body || body.trim() === '') {
     throw new HubError('BAD_USER_INPUT', 'Message body must not be blank.');
   }
   checkBodyLength(body);
   checkMarkup(body);
-  const urls = [content.subject ?? '', body].flatMap((text) => extractLinks(text)).map((link) => link.url);
+  const urls = linksOf(content);
   checkLinksUseHttps(urls);
-  checkNoPersonalDataInLinks(urls, content.patient);
+  for (const url of urls) refuseIfFound(findPersonalDataShapeInUrl(url));
   if (content.mayGoToApp) checkNoKeywordReplyRequest(content.subject, body);
+}
+
+/**
+ * The check against the patient's own record (names and contact details in links). It runs last,
+ * after every other rule and limit, so a request it lets through is a real message to the patient.
+ */
+export function checkLinksAgainstPatient(content: ContentWithoutPatient, patient: PatientIdentifiers): void {
+  for (const url of linksOf(content)) refuseIfFound(findPatientDataInUrl(url, patient));
+}
+
+/** Both checks in order: throws a HubError for the first rule the content breaks. */
+export function checkContent(content: ContentToCheck): void {
+  checkContentWithoutPatient(content);
+  checkLinksAgainstPatient(content, content.patient);
+}
+
+function linksOf(content: ContentWithoutPatient): string[] {
+  return [content.subject ?? '', content.body].flatMap((text) => extractLinks(text)).map((link) => link.url);
 }
 
 function checkBodyLength(body: string): void {
@@ -88,18 +119,14 @@ function checkLinksUseHttps(urls: string[]): void {
   }
 }
 
-function checkNoPersonalDataInLinks(urls: string[], patient: PatientIdentifiers): void {
-  for (const url of urls) {
-    const kind = findPersonalDataInUrl(url, patient);
-    if (kind !== null) {
-      // The URL itself is left out of the error: it holds the personal data.
-      throw new HubError(
-        'PERSONAL_DATA_IN_URL',
-        `A link contains personal data (${kind}). Links must not include anything that identifies a patient.`,
-        { kind },
-      );
-    }
-  }
+function refuseIfFound(kind: string | null): void {
+  if (kind === null) return;
+  // The URL itself is left out of the error: it holds the personal data.
+  throw new HubError(
+    'PERSONAL_DATA_IN_URL',
+    `A link contains personal data (${kind}). Links must not include anything that identifies a patient.`,
+    { kind },
+  );
 }
 
 function checkNoKeywordReplyRequest(subject: string | null | undefined, body: string): void {
@@ -117,44 +144,30 @@ function checkNoKeywordReplyRequest(subject: string | null | undefined, body: st
 // Personal data in URLs
 // ---------------------------------------------------------------------------
 
-function decodeOnce(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  }
+interface UrlViews {
+  /** Normalised, scheme dropped, every run of separators written as one "-". */
+  text: string;
+  /** Digit runs joined across any separators, and across query parameters: "?a=900&b=000&c=1005". */
+  digitViews: string[];
+  /** `text` under Unicode's confusable skeletons, for names written with lookalike letters. */
+  skeleton: string;
 }
 
-/** Undoes percent-encoding, including double encoding such as %2540. */
-function percentDecoded(text: string): string {
-  let current = text;
-  for (let round = 0; round < 3; round += 1) {
-    const next = decodeOnce(current);
-    if (next === current) break;
-    current = next;
-  }
-  return current;
+const SEPARATORS = /[^\p{L}\d@.%+_]+/gu;
+
+function joinedDigits(text: string): string {
+  return text.replace(/(\d)[^\p{L}\d]+(?=\d)/gu, '$1');
 }
 
-function withoutAccents(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '');
-}
-
-/**
- * The URL as comparable text: decoded, lower case, accents removed, scheme dropped.
- * `+` is read both as a space (form encoding) and literally (it can be part of an email or phone).
- */
-function readableUrlForms(url: string): string[] {
-  const withoutScheme = url.replace(/^[a-z][a-z0-9+.-]*:(?:\/\/)?/i, '');
-  const forms = [withoutScheme.replace(/\+/g, ' '), withoutScheme].map((form) =>
-    withoutAccents(percentDecoded(form)).toLowerCase(),
-  );
-  return [...new Set(forms)];
-}
-
-/** Joins digits split by spaces, dashes, dots or brackets: "+44 (0)7700-900 123" → "+4407700900123". */
-function digitsJoined(text: string): string {
-  return text.replace(/(\d)[\s\-.()]+(?=\d)/g, '$1');
+function viewsOf(url: string): UrlViews {
+  const normalised = normaliseLink(url).replace(/^[a-z][a-z0-9+.-]*:(?:\/\/)?/, '');
+  const text = normalised.replace(/[^\p{L}\d@]+/gu, '-');
+  const queryValues = normalised.replace(/[?&;#][^=&;?#]*=/g, '-');
+  return {
+    text,
+    digitViews: [...new Set([joinedDigits(normalised), joinedDigits(queryValues)])],
+    skeleton: normaliseLink(remove(text)).replace(SEPARATORS, '-'),
+  };
 }
 
 function digitsOnly(text: string): string {
@@ -165,22 +178,106 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function containsPatientNhsNumber(form: string, patient: PatientIdentifiers): boolean {
-  const nhsNumber = digitsOnly(patient.nhsNumber ?? '');
-  return nhsNumber.length === 10 && digitsJoined(form).includes(nhsNumber);
+/** Any 10-digit run, written with any separators, that passes the Modulus 11 check. */
+function containsAnyNhsNumber(views: UrlViews): boolean {
+  return views.digitViews.some((view) => [...view.matchAll(/(?<!\d)\d{10}(?!\d)/g)].some((m) => isValidNhsNumber(m[0])));
 }
 
-/** Any 10-digit run, bare or grouped 3-3-4 with spaces or dashes, that passes the Modulus 11 check. */
-function containsAnyNhsNumber(form: string): boolean {
-  for (const match of form.matchAll(/(?<!\d)(\d{3})([ -]?)(\d{3})\2(\d{4})(?!\d)/g)) {
-    if (isValidNhsNumber(match[1] + match[3] + match[4])) return true;
+/** A UK phone number, mobile or landline, national or international, with any separators. */
+const UK_PHONE = /(?<!\d)(?:(?:00)?440?|0)[1-9]\d{8,9}(?!\d)/;
+
+function containsAnyPhone(views: UrlViews): boolean {
+  return views.digitViews.some((view) => UK_PHONE.test(view));
+}
+
+const EMAIL_ADDRESS = /[\p{L}\d._%+-]+@[\p{L}\d-]+(?:\.[\p{L}\d-]+)+/u;
+
+function containsAnyEmail(url: string): boolean {
+  return EMAIL_ADDRESS.test(normaliseLink(url));
+}
+
+const UK_POSTCODE =
+  /(?<![a-z0-9])(?:gir-?0aa|[a-pr-uwyz][a-hk-y]?\d[a-z\d]?-?\d[abd-hjlnp-uw-z]{2})(?![a-z0-9])/;
+
+function containsAnyPostcode(views: UrlViews): boolean {
+  return UK_POSTCODE.test(views.text);
+}
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return month >= 1 && month <= 12 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const MONTH_NAMES = [
+  'jan(?:uary)?', 'feb(?:ruary)?', 'mar(?:ch)?', 'apr(?:il)?', 'may', 'june?', 'july?',
+  'aug(?:ust)?', 'sept?(?:ember)?', 'oct(?:ober)?', 'nov(?:ember)?', 'dec(?:ember)?',
+];
+const MONTH = `(${MONTH_NAMES.join('|')})`;
+const DAY = '(\\d{1,2})(?:st|nd|rd|th)?';
+const YEAR = '(\\d{4}|\\d{2})';
+const NAMED_DATES = [
+  new RegExp(`(?<!\\d)${DAY}-?(?:of-)?${MONTH}-?,?${YEAR}(?!\\d)`),
+  new RegExp(`(?<![a-z])${MONTH}-?${DAY}-?,?${YEAR}(?!\\d)`),
+];
+
+function fullYear(year: string): number {
+  return year.length === 2 ? 1900 + Number(year) : Number(year);
+}
+
+function monthNumber(name: string): number {
+  return MONTH_NAMES.findIndex((pattern) => new RegExp(`^${pattern}$`).test(name)) + 1;
+}
+
+/** Day-month-year, year-month-day or month-day-year, separated or not, with a month name, or year and day of the year. */
+function containsAnyFullDate(views: UrlViews): boolean {
+  const text = views.text;
+  for (const m of text.matchAll(/(?<!\d)(\d{1,4})-(\d{1,2})-(\d{1,4})(?!\d)/g)) {
+    const [a, b, c] = [m[1], m[2], m[3]];
+    if (a.length <= 2 && (c.length === 2 || c.length === 4) && (isRealDate(fullYear(c), +b, +a) || isRealDate(fullYear(c), +a, +b))) return true;
+    if (a.length === 4 && c.length <= 2 && isRealDate(+a, +b, +c)) return true;
+  }
+  for (const m of text.matchAll(/(?<!\d)(\d{8}|\d{6})(?!\d)/g)) {
+    const d = m[1];
+    if (d.length === 8 && (isRealDate(+d.slice(4), +d.slice(2, 4), +d.slice(0, 2)) || isRealDate(+d.slice(0, 4), +d.slice(4, 6), +d.slice(6)) || isRealDate(+d.slice(4), +d.slice(0, 2), +d.slice(2, 4)))) return true;
+    if (d.length === 6 && (isRealDate(fullYear(d.slice(4)), +d.slice(2, 4), +d.slice(0, 2)) || isRealDate(fullYear(d.slice(0, 2)), +d.slice(2, 4), +d.slice(4)))) return true;
+  }
+  for (const m of text.matchAll(/(?<!\d)(1[89]\d\d|2[01]\d\d)-?(\d{3})(?!\d)/g)) {
+    if (+m[2] >= 1 && +m[2] <= 366) return true;
+  }
+  const [dayFirst, monthFirst] = NAMED_DATES;
+  for (const m of text.matchAll(new RegExp(dayFirst, 'g'))) {
+    if (isRealDate(fullYear(m[3]), monthNumber(m[2]), +m[1])) return true;
+  }
+  for (const m of text.matchAll(new RegExp(monthFirst, 'g'))) {
+    if (isRealDate(fullYear(m[3]), monthNumber(m[1]), +m[2])) return true;
   }
   return false;
 }
 
+type ShapeCheck = [kind: string, isIn: (views: UrlViews, url: string) => boolean];
+
+/** Most specific first: an email address often contains digits too. */
+const PERSONAL_DATA_SHAPES: ShapeCheck[] = [
+  ['email address', (_views, url) => containsAnyEmail(url)],
+  ['NHS number', containsAnyNhsNumber],
+  ['phone number', containsAnyPhone],
+  ['date', containsAnyFullDate],
+  ['postcode', containsAnyPostcode],
+];
+
+/**
+ * Anything in the link shaped like anyone's NHS number, full date, UK postcode, phone number or
+ * email address ('NHS number', 'date', 'postcode', 'phone number', 'email address'), or null.
+ * Needs no patient: it refuses the same for everyone.
+ */
+export function findPersonalDataShapeInUrl(url: string): string | null {
+  const views = viewsOf(url);
+  for (const [kind, isIn] of PERSONAL_DATA_SHAPES) if (isIn(views, url)) return kind;
+  return null;
+}
+
 function nameParts(name: string): string[] {
-  return withoutAccents(name ?? '')
-    .toLowerCase()
+  return normaliseLink(remove(name ?? ''))
     .split(/[^\p{L}]+/u)
     .filter((part) => part.length >= 2);
 }
@@ -191,64 +288,15 @@ function wholeWordPattern(parts: string[]): RegExp {
   return new RegExp(`(?<!\\p{L})${body}(?!\\p{L})`, 'u');
 }
 
-function containsPatientName(form: string, patient: PatientIdentifiers): boolean {
+function containsPatientName(views: UrlViews, patient: PatientIdentifiers): boolean {
   const given = nameParts(patient.givenName);
   const family = nameParts(patient.familyName);
   const patterns = [...given, ...family].map((part) => wholeWordPattern([part]));
   if (given.length > 0 && family.length > 0) {
     patterns.push(wholeWordPattern([...given, ...family]), wholeWordPattern([...family, ...given]));
+    patterns.push(wholeWordPattern([given[0][0], ...family]), wholeWordPattern([...family, given[0][0]]));
   }
-  return patterns.some((pattern) => pattern.test(form));
-}
-
-const MONTH_NAMES = [
-  'jan(?:uary)?', 'feb(?:ruary)?', 'mar(?:ch)?', 'apr(?:il)?', 'may', 'june?', 'july?',
-  'aug(?:ust)?', 'sept?(?:ember)?', 'oct(?:ober)?', 'nov(?:ember)?', 'dec(?:ember)?',
-];
-
-interface DateParts {
-  day: string;
-  month: string;
-  year: string;
-}
-
-type DateOrder = (d: string, m: string, y: string) => string[];
-const DATE_ORDERS: DateOrder[] = [
-  (d, m, y) => [d, m, y],
-  (d, m, y) => [y, m, d],
-  (d, m, y) => [m, d, y],
-];
-
-/** The date of birth written day-month-year, year-month-day or month-day-year, numerically or with a month name. */
-function dateOfBirthPattern(dateOfBirth: string): RegExp | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec((dateOfBirth ?? '').trim());
-  if (!match) return null;
-  const [, year, month, day] = match;
-  const monthIndex = Number(month) - 1;
-  if (monthIndex < 0 || monthIndex > 11) return null;
-  const unpadded = (value: string) => `0?${String(Number(value))}`;
-  const twoOrFourDigitYear = `(?:${year}|${year.slice(2)})`;
-  const separated: DateParts = { day: unpadded(day), month: unpadded(month), year: twoOrFourDigitYear };
-  const compact: DateParts = { day, month, year };
-  const named: DateParts = {
-    day: `${unpadded(day)}(?:st|nd|rd|th)?`,
-    month: MONTH_NAMES[monthIndex],
-    year: twoOrFourDigitYear,
-  };
-  const layouts: [DateParts, string][] = [
-    [separated, '[\\s\\-./_,]{1,2}'],
-    [compact, ''],
-    [named, '[\\s\\-./_,]{0,2}'],
-  ];
-  const alternatives = layouts.flatMap(([parts, separator]) =>
-    DATE_ORDERS.map((order) => order(parts.day, parts.month, parts.year).join(separator)),
-  );
-  return new RegExp(`(?<!\\d)(?:${alternatives.join('|')})(?!\\d)`);
-}
-
-function containsDateOfBirth(form: string, patient: PatientIdentifiers): boolean {
-  const pattern = dateOfBirthPattern(patient.dateOfBirth);
-  return pattern !== null && pattern.test(form);
+  return patterns.some((pattern) => pattern.test(views.skeleton) || pattern.test(views.text));
 }
 
 /** The subscriber number without country code or trunk zero, so 07…, +447… and 00447… all match. */
@@ -258,62 +306,33 @@ function significantPhoneDigits(phone: string): string {
   return digits.replace(/^0/, '');
 }
 
-function containsPatientPhone(form: string, patient: PatientIdentifiers): boolean {
-  const significant = significantPhoneDigits(patient.mobileNumber ?? '');
-  return significant.length >= 7 && digitsJoined(form).includes(significant);
+function patientContactDetailsIn(views: UrlViews, patient: PatientIdentifiers, url: string): string | null {
+  const nhsNumber = digitsOnly(patient.nhsNumber ?? '');
+  if (nhsNumber.length === 10 && views.digitViews.some((view) => view.includes(nhsNumber))) return 'NHS number';
+  const email = normaliseLink(patient.email ?? '').trim();
+  if (email !== '' && normaliseLink(url).includes(email)) return 'email address';
+  const phone = significantPhoneDigits(patient.mobileNumber ?? '');
+  if (phone.length >= 7 && views.digitViews.some((view) => view.includes(phone))) return 'phone number';
+  const dateOfBirth = /^(\d{4})-(\d{2})-(\d{2})$/.exec(patient.dateOfBirth ?? '');
+  const compactDates = dateOfBirth && new RegExp(`(?<!\\d)(?:${dateOfBirth[3]}${dateOfBirth[2]}${dateOfBirth[1]}|${dateOfBirth[1]}${dateOfBirth[2]}${dateOfBirth[3]})(?!\\d)`);
+  if (compactDates && views.digitViews.some((view) => compactDates.test(view))) return 'date of birth';
+  const postcode = /([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})[\s.,]*$/i.exec((patient.postalAddress ?? '').trim());
+  if (postcode && new RegExp(`(?<![a-z0-9])${postcode[1].toLowerCase()}-?${postcode[2].toLowerCase()}(?![a-z0-9])`).test(views.text)) return 'postcode';
+  return null;
 }
-
-const UK_MOBILE = /(?<!\d)(?:(?:0044|\+?44)0?|0)7\d{9}(?!\d)/;
-
-function containsAnyUkMobile(form: string): boolean {
-  return UK_MOBILE.test(digitsJoined(form));
-}
-
-const EMAIL_ADDRESS = /[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+/;
-
-function containsEmail(form: string, patient: PatientIdentifiers): boolean {
-  const email = (patient.email ?? '').trim().toLowerCase();
-  return (email !== '' && form.includes(email)) || EMAIL_ADDRESS.test(form);
-}
-
-const POSTCODE_AT_END = /([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})[\s.,]*$/i;
-const UK_POSTCODE =
-  /(?<![a-z0-9])(?:gir[\s\-_]?0aa|[a-pr-uwyz][a-hk-y]?\d[a-z\d]?[\s\-_]?\d[abd-hjlnp-uw-z]{2})(?![a-z0-9])/;
-
-function patientPostcodePattern(postalAddress: string | null | undefined): RegExp | null {
-  const match = POSTCODE_AT_END.exec((postalAddress ?? '').trim());
-  if (!match) return null;
-  const [, outward, inward] = match;
-  return new RegExp(`(?<![a-z0-9])${outward.toLowerCase()}[\\s\\-_.]*${inward.toLowerCase()}(?![a-z0-9])`);
-}
-
-function containsPostcode(form: string, patient: PatientIdentifiers): boolean {
-  const own = patientPostcodePattern(patient.postalAddress);
-  return (own !== null && own.test(form)) || UK_POSTCODE.test(form);
-}
-
-type PersonalDataCheck = [kind: string, isIn: (form: string, patient: PatientIdentifiers) => boolean];
-
-/** Most specific first: an email address often contains the patient's name too. */
-const PERSONAL_DATA_CHECKS: PersonalDataCheck[] = [
-  ['NHS number', (form, patient) => containsPatientNhsNumber(form, patient) || containsAnyNhsNumber(form)],
-  ['email address', containsEmail],
-  ['phone number', (form, patient) => containsPatientPhone(form, patient) || containsAnyUkMobile(form)],
-  ['date of birth', containsDateOfBirth],
-  ['postcode', containsPostcode],
-  ['name', containsPatientName],
-];
 
 /**
- * Which kind of personal data the URL carries ('NHS number', 'email address', 'phone number',
- * 'date of birth', 'postcode' or 'name'), or null when it carries none.
+ * What of this patient's own record the link carries ('name' or 'contact details'), or null.
+ * Consults the record, so it is only ever asked after every rule that does not.
  */
+export function findPatientDataInUrl(url: string, patient: PatientIdentifiers): string | null {
+  const views = viewsOf(url);
+  return patientContactDetailsIn(views, patient, url) ?? (containsPatientName(views, patient) ? 'name' : null);
+}
+
+/** The first kind of personal data the URL carries, shapes first and the patient's record last, or null. */
 export function findPersonalDataInUrl(url: string, patient: PatientIdentifiers): string | null {
-  const forms = readableUrlForms(url);
-  for (const [kind, isIn] of PERSONAL_DATA_CHECKS) {
-    if (forms.some((form) => isIn(form, patient))) return kind;
-  }
-  return null;
+  return findPersonalDataShapeInUrl(url) ?? findPatientDataInUrl(url, patient);
 }
 
 // ---------------------------------------------------------------------------

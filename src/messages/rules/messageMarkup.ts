@@ -4,6 +4,8 @@
  * the patient as stray symbols, so it is found here and rejected before sending. The same body is
  * also flattened to plain text for the SMS fallback, where no markup is rendered at all.
  */
+import MarkdownIt from 'markdown-it';
+import type { Token } from 'markdown-it';
 
 export interface MessageLink {
   text: string | null;
@@ -14,12 +16,6 @@ export interface MessageLink {
 // Unsupported markup
 // ---------------------------------------------------------------------------
 
-const FENCE_LINE = /^ {0,3}(```|~~~)/;
-const DEEP_HEADING = /^ {0,3}(#{4,})(?:\s|$)/;
-const BLOCKQUOTE = /^ {0,3}>(?:\s|$)/;
-const HORIZONTAL_RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
-const TABLE_SEPARATOR = /^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$/;
-const IMAGE = /!\[[^[\]\n]*\]\([^)\n]*\)/;
 const HTML_COMMENT = /<!--/;
 const HTML_TAG = /<\/?([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)\/?>/g;
 
@@ -54,37 +50,48 @@ function htmlTagsIn(line: string): string[] {
   return tags;
 }
 
-function isTableSeparatorAfterCells(lines: string[], index: number): boolean {
-  return TABLE_SEPARATOR.test(lines[index]) && index > 0 && lines[index - 1].includes('|');
-}
+/** The same body as the renderer parses it, raw HTML included, so HTML is seen where the app would see it. */
+const rendererView = new MarkdownIt({ html: true });
 
-function problemsInLine(lines: string[], index: number): string[] {
-  const line = lines[index];
-  const problems = htmlTagsIn(line);
-  if (IMAGE.test(line)) problems.push('image ![…](…)');
-  if (line.includes('`')) problems.push('inline code (`…`)');
-  if (isTableSeparatorAfterCells(lines, index)) problems.push('table');
-  else if (HORIZONTAL_RULE.test(line)) problems.push('horizontal rule');
-  if (BLOCKQUOTE.test(line)) problems.push('blockquote (>)');
-  const deepHeading = DEEP_HEADING.exec(line);
-  if (deepHeading) problems.push(`heading level ${deepHeading[1].length} (${deepHeading[1]})`);
-  return problems;
-}
-
-/** Describes each kind of markup the NHS App cannot render; empty when the body is fine. */
-export function findUnsupportedMarkup(body: string): string[] {
-  const lines = splitLines(body);
-  const found = new Set<string>();
-  let insideCodeBlock = false;
-  lines.forEach((line, index) => {
-    if (FENCE_LINE.test(line)) {
-      found.add('code block (```)');
-      insideCodeBlock = !insideCodeBlock;
-      return;
+function problemsInToken(token: Token): string[] {
+  switch (token.type) {
+    case 'fence':
+    case 'code_block':
+      return ['code block (```)'];
+    case 'html_block':
+    case 'html_inline':
+      return htmlTagsIn(token.content);
+    case 'image':
+      return ['image ![…](…)'];
+    case 'code_inline':
+      return ['inline code (`…`)'];
+    case 'table_open':
+      return ['table'];
+    case 'hr':
+      return ['horizontal rule'];
+    case 'blockquote_open':
+      return ['blockquote (>)'];
+    case 'heading_open': {
+      const level = Number(token.tag.slice(1));
+      return level >= 4 ? [`heading level ${level} (${'#'.repeat(level)})`] : [];
     }
-    if (insideCodeBlock) return;
-    for (const problem of problemsInLine(lines, index)) found.add(problem);
-  });
+    default:
+      return [];
+  }
+}
+
+function collectProblems(tokens: Token[], found: Set<string>): void {
+  for (const token of tokens) {
+    for (const problem of problemsInToken(token)) found.add(problem);
+    // An image's alt text is not markup of its own.
+    if (token.children && token.type !== 'image') collectProblems(token.children, found);
+  }
+}
+
+/** Describes each kind of markup the NHS App cannot render, in order of appearance; empty when the body is fine. */
+export function findUnsupportedMarkup(body: string): string[] {
+  const found = new Set<string>();
+  collectProblems(rendererView.parse(body, {}), found);
   return [...found];
 }
 
@@ -98,12 +105,72 @@ const AUTOLINK = /<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]+)>/g;
 const EMAIL_AUTOLINK = /<([^\s<>@:/]+@[^\s<>@]+\.[^\s<>@]+)>/g;
 const BARE_URL = /(?:\b[a-zA-Z][a-zA-Z0-9+.-]*:\/\/|(?<![\w@/.:-])www\.)[^\s<>]+/g;
 
-interface FoundLink extends MessageLink {
-  index: number;
-  length: number;
-  isImage: boolean;
+/**
+ * The renderer's own reading of the body: links come from a real Markdown parse, so entities,
+ * backslash escapes, `<…>` destinations and reference definitions are decoded as the app decodes them.
+ */
+const markdown = new MarkdownIt({ linkify: true });
+markdown.linkify.set({ fuzzyEmail: false, fuzzyLink: true });
+// Every destination is reported as written (after Markdown decoding), whatever its scheme.
+markdown.validateLink = () => true;
+markdown.normalizeLink = (url) => url;
+markdown.normalizeLinkText = (text) => text;
+
+/** Bare links count when written with a scheme (`https://…`) or as a `www.` host. */
+const WRITTEN_AS_LINK = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i;
+
+/** A link label's token as written: emphasis markers kept, so "**here**" reads as written. */
+function writtenText(token: Token): string {
+  if (token.type === 'softbreak' || token.type === 'hardbreak') return '\n';
+  if (token.type === 'code_inline') return `${token.markup}${token.content}${token.markup}`;
+  if (token.type.endsWith('_open') || token.type.endsWith('_close')) return token.markup;
+  return String(token.content);
 }
 
+function linksInTokens(tokens: Token[], found: MessageLink[]): void {
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index];
+    if (token.children) linksInTokens(token.children, found);
+    if (token.type !== 'link_open') continue;
+    let text: string = '';
+    for (let next = index + 1; next < tokens.length && tokens[next].type !== 'link_close'; next += 1) text += writtenText(tokens[next]);
+    const href = String(token.attrGet('href') ?? '');
+    if (token.markup === 'linkify') {
+      if (WRITTEN_AS_LINK.test(text)) found.push({ text: null, url: text });
+    } else if (token.markup === 'autolink') {
+      found.push({ text: null, url: href });
+    } else {
+      found.push({ text, url: href });
+    }
+  }
+}
+
+/** How the renderer sees the body's structure: its top-level blocks, and headings of levels 1 to 3. */
+export function blockStructure(body: string): { blocks: number; headings: number } {
+  const tokens = markdown.parse(body, {});
+  const topLevel = tokens.filter((token) => token.level === 0 && token.nesting !== -1 && token.type !== 'inline');
+  const headings = tokens.filter((token) => token.type === 'heading_open' && ['h1', 'h2', 'h3'].includes(token.tag));
+  return { blocks: topLevel.length, headings: headings.length };
+}
+
+/**
+ * Every link in the body, in order: markdown links (with their text), reference links, autolinks
+ * and bare URLs (any `scheme://`, and `www.` hosts, returned as written). Images are not links.
+ */
+export function extractLinks(body: string): MessageLink[] {
+  const found: MessageLink[] = [];
+  linksInTokens(markdown.parse(body, {}), found);
+  return found;
+}
+
+// ---------------------------------------------------------------------------
+// Plain text
+// ---------------------------------------------------------------------------
+
+const HEADING = /^ {0,3}#{1,6}(?:\s+(.*?))?(?:\s+#+)?\s*$/;
+const BULLET_ITEM = /^\s*[-*+]\s+(.*)$/;
+const NUMBERED_ITEM = /^\s*(\d{1,9})[.)]\s+(.*)$/;
+const BOLD = /(\*\*|__)(?=\S)([\s\S]*?\S)\1/g;
 function countOf(text: string, char: string): number {
   return text.split(char).length - 1;
 }
@@ -120,50 +187,6 @@ function trimBareUrl(candidate: string): string {
   }
 }
 
-function blankOut(text: string, index: number, length: number): string {
-  return text.slice(0, index) + ' '.repeat(length) + text.slice(index + length);
-}
-
-/** Finds every link with its position, images included, in the order they appear. */
-function findLinks(body: string): FoundLink[] {
-  const links: FoundLink[] = [];
-  let remaining = body;
-  const take = (pattern: RegExp, toLink: (match: RegExpMatchArray) => Omit<FoundLink, 'index' | 'length'>) => {
-    for (const match of remaining.matchAll(pattern)) {
-      const index = match.index ?? 0;
-      links.push({ ...toLink(match), index, length: match[0].length });
-    }
-    for (const link of links) remaining = blankOut(remaining, link.index, link.length);
-  };
-  take(MARKDOWN_LINK, (m) => ({ text: m[2], url: m[3], isImage: m[1] === '!' }));
-  take(AUTOLINK, (m) => ({ text: null, url: m[1], isImage: false }));
-  take(EMAIL_AUTOLINK, (m) => ({ text: null, url: `mailto:${m[1]}`, isImage: false }));
-  for (const match of remaining.matchAll(BARE_URL)) {
-    const url = trimBareUrl(match[0]);
-    if (url.length > 0) links.push({ text: null, url, index: match.index ?? 0, length: url.length, isImage: false });
-  }
-  return links.sort((a, b) => a.index - b.index);
-}
-
-/**
- * Every link in the body: markdown links (with their text), autolinks and bare URLs
- * (any `scheme://`, and `www.` hosts written without a scheme, which are returned as written).
- * Images are not links and are left out.
- */
-export function extractLinks(body: string): MessageLink[] {
-  return findLinks(body)
-    .filter((link) => !link.isImage)
-    .map(({ text, url }) => ({ text, url }));
-}
-
-// ---------------------------------------------------------------------------
-// Plain text
-// ---------------------------------------------------------------------------
-
-const HEADING = /^ {0,3}#{1,6}(?:\s+(.*?))?(?:\s+#+)?\s*$/;
-const BULLET_ITEM = /^\s*[-*+]\s+(.*)$/;
-const NUMBERED_ITEM = /^\s*(\d{1,9})[.)]\s+(.*)$/;
-const BOLD = /(\*\*|__)(?=\S)([\s\S]*?\S)\1/g;
 const ESCAPED_CHARACTER = /\\([\\`*_{}[\]()#+\-.!>|])/g;
 const PLACEHOLDER = /\u0000(\d+)\u0000/g;
 
