@@ -211,7 +211,7 @@ export class TemplateResolver {
   @Mutation(() => SendMessagesPayload, { description: 'One message per recipient, each rendered, checked and sent like sendMessage; one result per recipient.' })
   async sendFromTemplate(@Arg('input', () => SendFromTemplateInput) input: SendFromTemplateInput, @Ctx() ctx: HubContext): Promise<SendMessagesPayload> {
     assertTemplateId(input.templateId);
-    const results = await sendFromTemplate(ctx.hub.useCases.sendFromTemplate, input, ctx.scope);
+    const results = await sendFromTemplate(ctx.hub.useCases.sendFromTemplate, input, ctx.scope, ctx.audit);
     return toSendMessagesPayload(results);
   }
 

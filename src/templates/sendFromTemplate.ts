@@ -5,7 +5,7 @@
  */
 import type { MessageTemplate } from '../../entities/MessageTemplate';
 import type { Patient } from '../../entities/Patient';
-import type { SendDeps } from '../messages/sendMessage';
+import type { SendAudit, SendDeps } from '../messages/sendMessage';
 import type { SendMessageRequest } from '../messages/sendMessageRequest';
 import { type BatchItemResult, MAX_BATCH_SIZE, sendEach } from '../messages/sendMessages';
 import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
@@ -14,6 +14,7 @@ import type { HubLogger } from '../shared/logger';
 import { type AccessScope, UNRESTRICTED } from '../shared/scope';
 import type { Channel } from '../vocabulary/delivery';
 import { type Personalisation, renderForRecipient } from './renderForRecipient';
+import { placeholdersIn } from './rules/placeholders';
 import type { TemplateStore } from './templateStore';
 
 export interface TemplateRecipient {
@@ -40,7 +41,7 @@ export async function sendableTemplate(templates: TemplateStore, id: string, sco
   return template;
 }
 
-export async function sendFromTemplate(deps: SendFromTemplateDeps, request: SendFromTemplateRequest, scope: AccessScope): Promise<BatchItemResult[]> {
+export async function sendFromTemplate(deps: SendFromTemplateDeps, request: SendFromTemplateRequest, scope: AccessScope, audit?: SendAudit): Promise<BatchItemResult[]> {
   if (request.recipients.length > MAX_BATCH_SIZE) throw new HubError('BAD_USER_INPUT', `A batch holds at most ${MAX_BATCH_SIZE} messages; split it into several requests`);
   if (request.expiresAt) throw new HubError('BAD_USER_INPUT', 'expiresAt is not supported by this hub; leave it out');
   const template = await sendableTemplate(deps.templates, request.templateId, scope);
@@ -51,11 +52,16 @@ export async function sendFromTemplate(deps: SendFromTemplateDeps, request: Send
   const patients = new Map<string, Patient>();
   if (nhsNumbers.length > 0) for (const patient of await deps.stores.patients.findByNhsNumbers(nhsNumbers, UNRESTRICTED)) patients.set(patient.nhsNumber, patient);
 
+  const usesNames = placeholdersIn(template).some((name) => name === 'givenName' || name === 'familyName');
   const toRequest = (recipient: TemplateRecipient): SendMessageRequest => {
     const nhsNumber = normaliseNhsNumber(recipient.nhsNumber);
     if (!isValidNhsNumber(nhsNumber)) throw new HubError('INVALID_NHS_NUMBER', `"${recipient.nhsNumber}" is not a valid NHS number`);
     const patient = patients.get(nhsNumber);
     if (!patient) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${nhsNumber}`);
+    // The sender reads the message it sent, so the hub fills names only for patients it may read.
+    if (usesNames && scope.organisationOdsCode !== null && patient.gpPracticeOdsCode !== scope.organisationOdsCode) {
+      throw new HubError('PERSONALISATION_MISSING', `((givenName)) and ((familyName)) are filled only for patients registered at ${scope.organisationOdsCode}`);
+    }
     const { subject, body } = renderForRecipient(template, patient, organisation.name, recipient.personalisation);
     return {
       nhsNumber,
@@ -71,5 +77,5 @@ export async function sendFromTemplate(deps: SendFromTemplateDeps, request: Send
       templateId: template.id,
     };
   };
-  return sendEach(deps, request.recipients, toRequest, scope);
+  return sendEach(deps, request.recipients, toRequest, scope, audit);
 }

@@ -9,7 +9,7 @@ import { withCheckDigit } from '../../src/patients/nhsNumber';
 import { Role } from '../../src/vocabulary/roles';
 import { givenPatient } from '../support/fixtures';
 import { apiKey, bearer } from '../support/testHub';
-import { codeOf, dataOf, hubForEachTest, JANE, messageCount, NOBODY, OTHER_PRACTICE, PRACTICE } from './rulesSupport';
+import { codeOf, dataOf, hubForEachTest, JANE, JOHN, messageCount, NOBODY, OTHER_PRACTICE, PRACTICE } from './rulesSupport';
 
 const SAVE = `
   mutation ($id: ID, $input: MessageTemplateInput!) {
@@ -160,6 +160,24 @@ describe('message templates', () => {
     expect(payload.results[2].message.body).toContain('Dear John Brown, The Densham Surgery has booked your blood test appointment');
     const stored = await running.hub.db.dataSource.getRepository(Message).find();
     expect(stored.map((m) => m.templateId)).toEqual([template.id, template.id]);
+  });
+
+  it('fill names only for patients the sender may read, and audit every record a send consulted', async () => {
+    const template = await saved();
+    const senderKey = await apiKey(running.hub, Role.SENDER, PRACTICE);
+    await givenPatient(running.hub, { nhsNumber: JOHN, givenName: 'John', familyName: 'Brown', gpPracticeOdsCode: OTHER_PRACTICE });
+    const payload = dataOf(
+      await running.server.graphql(SEND, { input: { templateId: template.id, recipients: [{ nhsNumber: JANE, personalisation: values() }, { nhsNumber: JOHN, personalisation: values() }] } }, bearer(senderKey)),
+    ).sendFromTemplate;
+    // John is registered elsewhere: the sender would read his name in the message it sent.
+    expect(payload.results.map((r: any) => r.error?.code ?? null)).toEqual([null, 'PERSONALISATION_MISSING']);
+    expect(payload.results[1].error.message).not.toContain('John');
+    expect(payload.results[0].message.body).toContain('Dear Jane Smith');
+    const reads = await running.hub.db.dataSource.query("SELECT nhs_number FROM audit_events WHERE action = 'PATIENT_DATA_READ' AND operation = 'sendMessage'");
+    expect(new Set(reads.map((r: { nhs_number: string }) => r.nhs_number))).toEqual(new Set([JANE]));
+    const nameless = await saved({ name: 'No names', subject: 'Your appointment', body: 'Your ((appointmentType)) appointment is booked.\n\nThank you.' });
+    const other = dataOf(await running.server.graphql(SEND, { input: { templateId: nameless.id, recipients: [{ nhsNumber: JOHN, personalisation: [{ name: 'appointmentType', value: 'asthma review' }] }] } }, bearer(senderKey))).sendFromTemplate;
+    expect(other).toMatchObject({ accepted: 1, rejected: 0 });
   });
 
   it('refuse a value that puts personal data into a link, exactly as in a hand-written body', async () => {

@@ -67,7 +67,7 @@ describe('attack 8: extreme dates', () => {
       fetch(`http://127.0.0.1:${server.port}/exports/delivery-metrics.csv?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${analyst}` } });
     const far = await csv('+275760-09-13T00:00:00.000Z', '+275760-09-14T00:00:00.000Z');
     expect(far.status).toBe(400);
-    expect(await far.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(await far.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT' } });
     const edge = await csv('9999-12-30T00:00:00Z', '9999-12-31T23:59:59.999Z');
     expect(edge.status).toBeLessThan(500);
     await edge.text();

@@ -92,7 +92,10 @@ export function renderTemplate(text: TemplateText, values: ReadonlyMap<string, s
 /** The subject is plain text, so values go in as written; one that would read as a link is refused. */
 function fillSubject(subject: string, values: ReadonlyMap<string, string>): string {
   const filled = fill(subject, values, oneLine);
-  if (extractLinks(filled).length > extractLinks(slotsOf(subject).marked).length) {
+  // Some mail and SMS clients turn any www. address into a link, whatever its top-level domain.
+  const webAddresses = (text: string) => text.toLowerCase().split('www.').length - 1;
+  const webAddressInValue = webAddresses(filled) > webAddresses(subject);
+  if (webAddressInValue || extractLinks(filled).length > extractLinks(slotsOf(subject).marked).length) {
     throw new HubError('UNSUPPORTED_CONTENT', 'A personalisation value would put a link into the subject; the subject is plain text and values cannot add links');
   }
   return filled;
