@@ -29,6 +29,12 @@ export interface HubConfig {
   simulationPlan: string | undefined;
   /** How often changed messages are folded into the delivery-metrics rollups. */
   rollupRefreshMs: number;
+  /** How long a dispatcher's claim on an outbox item lasts if it never finishes (e.g. killed). */
+  dispatchLeaseMs: number;
+  /** After SIGTERM: how long the hub keeps serving while /readyz answers 503, so a load balancer stops routing to it. */
+  shutdownDelayMs: number;
+  /** After SIGTERM: the bound on finishing in-flight work before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/hub.sqlite';
@@ -79,5 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     unreadFallbackHours: numberFrom(env, 'UNREAD_FALLBACK_HOURS', 24),
     simulationPlan: env.SIMULATION_PLAN,
     rollupRefreshMs: numberFrom(env, 'ROLLUP_REFRESH_MS', 5000),
+    dispatchLeaseMs: numberFrom(env, 'DISPATCH_LEASE_MS', 60_000),
+    shutdownDelayMs: numberFrom(env, 'SHUTDOWN_DELAY_MS', 0),
+    shutdownTimeoutMs: numberFrom(env, 'SHUTDOWN_TIMEOUT_MS', 20_000),
   };
 }

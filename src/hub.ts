@@ -28,6 +28,7 @@ import { OrganisationStore } from './organisations/organisationStore';
 import { PatientStore } from './patients/patientStore';
 import { PreferenceStore } from './preferences/preferenceStore';
 import { type Clock, systemClock } from './shared/clock';
+import { checkDependencies, type DependencyStatus } from './observability/readiness';
 
 export interface Stores {
   organisations: OrganisationStore;
@@ -61,6 +62,8 @@ export interface Hub {
   rollupRefresher: RollupRefresher;
   /** Prometheus counters and gauges served at /metrics. */
   metrics: OperationalMetrics;
+  /** Whether the database, and Redis when configured, answer now (for /readyz). */
+  checkDependencies(): Promise<DependencyStatus>;
   /** Starts the background work: the dispatcher and the rollup refresher. */
   startBackgroundWork(): void;
   close(): Promise<void>;
@@ -109,7 +112,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     retryBaseMs: config.retryBaseMs,
     maxProviderRetries: config.maxProviderRetries,
   };
-  const dispatcher = new Dispatcher(deliveryDeps, { intervalMs: config.dispatchIntervalMs, logger });
+  const dispatcher = new Dispatcher(deliveryDeps, { intervalMs: config.dispatchIntervalMs, leaseMs: config.dispatchLeaseMs, logger });
   deliveryDeps.onQueued = () => dispatcher.wake();
   const metrics = new OperationalMetrics({
     outboxDepth: () => stores.outbox.depth(),
@@ -118,6 +121,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     now: () => clock.now(),
   });
   deliveryDeps.observeSend = (outcome) => metrics.sends.inc({ outcome });
+  // Request rates are wall-clock rates, whatever clock the delivery rules run on.
+  const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock, { redisUrl: config.redisUrl, logger });
   const rollupRefresher = new RollupRefresher({ rollups: stores.rollups, clock, logger }, config.rollupRefreshMs);
   return {
     config,
@@ -129,10 +134,10 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     providers,
     deliveryDeps,
     dispatcher,
-    // Request rates are wall-clock rates, whatever clock the delivery rules run on.
-    rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock),
+    rateLimiter,
     rollupRefresher,
     metrics,
+    checkDependencies: () => checkDependencies(db, bus),
     startBackgroundWork: () => {
       dispatcher.start();
       rollupRefresher.start();
@@ -141,6 +146,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       await dispatcher.stop();
       await rollupRefresher.stop();
       await bus.close();
+      await rateLimiter.close();
       await db.close();
     },
   };

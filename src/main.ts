@@ -31,10 +31,23 @@ async function main(): Promise<void> {
   if (config.runDispatcher) hub.startBackgroundWork();
   console.log(`listening on ${server.url}`);
 
+  let stopping = false;
+  // Graceful: not ready at once, keep serving for SHUTDOWN_DELAY_MS, then stop accepting,
+  // finish in-flight requests and dispatches, release claims, close sockets (1001), exit 0.
   const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down');
-    await server.stop();
+    const bound = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    bound.unref();
+    server.markShuttingDown();
+    if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+    await Promise.all([server.stop(), hub.dispatcher.stop(), hub.rollupRefresher.stop()]);
     await hub.close();
+    logger.info('shut down cleanly');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

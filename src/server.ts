@@ -26,6 +26,7 @@ import { webhookReceiptsHandler } from './http/webhookRoute';
 import { metricsExportHandler } from './http/metricsExportRoute';
 import { prometheusHandler } from './http/prometheusRoute';
 import type { Hub } from './hub';
+import { isDatabaseUnavailable } from './db/connectionErrors';
 import { isHubError } from './shared/errors';
 import { createLogger, type HubLogger } from './shared/logger';
 import { startSubscriptionServer } from './ws/subscriptionServer';
@@ -37,8 +38,14 @@ export interface RunningServer {
   port: number;
   httpServer: Server;
   schema: GraphQLSchema;
+  /** From now on /readyz answers 503 (the first step of a graceful shutdown). */
+  markShuttingDown(): void;
+  /** Stops accepting connections, lets in-flight requests finish (bounded), closes WebSocket clients with 1001. */
   stop(): Promise<void>;
 }
+
+/** How long in-flight HTTP requests may run on after stop() before their connections are closed. */
+const STOP_GRACE_MS = 10_000;
 
 type RouteHandler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -68,7 +75,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       auditPlugin(hub.stores.audit),
       requestLogPlugin(logger, hub.metrics),
       refuseSubscriptionsOverHttp,
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: STOP_GRACE_MS }),
       { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
@@ -92,7 +99,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       if (isHubError(error)) return sendGraphqlError(response, 401, error.code, error.message, { 'www-authenticate': 'Bearer' });
       throw error;
     }
-    const retryAfter = hub.rateLimiter.take(principal.keyId);
+    const retryAfter = await hub.rateLimiter.consume(principal.keyId);
     if (retryAfter > 0) {
       return sendGraphqlError(response, 429, 'RATE_LIMITED', `Too many requests for this API key; try again in ${retryAfter} s`, { 'retry-after': String(retryAfter) });
     }
@@ -100,6 +107,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     return graphql(request, response, url);
   };
 
+  let shuttingDown = false;
   const routes: Partial<Record<string, RouteHandler>> = {
     'GET /graphql': authenticatedGraphql,
     'POST /graphql': authenticatedGraphql,
@@ -109,12 +117,9 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     'GET /metrics': prometheusHandler(hub),
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
-      try {
-        await hub.db.dataSource.query('SELECT 1');
-        sendJson(res, 200, { status: 'ready' });
-      } catch {
-        sendJson(res, 503, { status: 'database unavailable' });
-      }
+      if (shuttingDown) return sendJson(res, 503, { status: 'shutting down' });
+      const status = await hub.checkDependencies();
+      sendJson(res, status.ready ? 200 : 503, { status: status.ready ? 'ready' : 'unavailable', database: status.database, redis: status.redis });
     },
   };
 
@@ -128,6 +133,12 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       return;
     }
     Promise.resolve(handler(request, response, url)).catch((error) => {
+      if (isDatabaseUnavailable(error)) {
+        logger.warn({ err: error, path: url.pathname }, 'database unavailable');
+        if (!response.headersSent) sendGraphqlError(response, 503, 'INTERNAL_SERVER_ERROR', 'The database is unavailable; try again shortly', { 'retry-after': '5' });
+        else response.end();
+        return;
+      }
       const correlationId = randomUUID();
       logger.error({ err: error, path: url.pathname, correlationId }, 'request failed');
       if (!response.headersSent) sendGraphqlError(response, 500, 'INTERNAL_SERVER_ERROR', `Internal server error (correlation id ${correlationId})`);
@@ -146,7 +157,11 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     port,
     httpServer,
     schema,
+    markShuttingDown: () => {
+      shuttingDown = true;
+    },
     stop: async () => {
+      shuttingDown = true;
       await apollo.stop();
     },
   };

@@ -10,6 +10,13 @@ export type EventListener = (event: HubEvent) => void;
 export interface EventBus {
   publish(events: HubEvent[]): Promise<void>;
   subscribe(listener: EventListener): () => void;
+  /**
+   * Calls `listener` whenever live delivery resumes after it may have missed events (the
+   * Redis bus after an outage); subscribers then catch up from the stored events.
+   */
+  onResume?(listener: () => void): () => void;
+  /** Rejects while the transport is unreachable (for readiness); absent when there is none. */
+  ping?(): Promise<void>;
   /** Local subscribers right now (for metrics and leak checks). */
   listenerCount(): number;
   close(): Promise<void>;

@@ -2,6 +2,10 @@
  * Carries committed events between hub instances through Redis pub/sub. Every instance
  * publishes to one channel and delivers what it receives to its local subscribers, so
  * each subscriber sees every event once, whichever instance caused it.
+ *
+ * Pub/sub keeps nothing for a disconnected listener: when the subscription comes back
+ * after an outage, `onResume` listeners are told, and streams catch up from the stored
+ * events (published events are always stored first).
  */
 import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
@@ -25,6 +29,7 @@ export class RedisEventBus implements EventBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly ready: Promise<unknown>;
+  private lostSubscription = false;
 
   constructor(url: string, private readonly logger?: HubLogger) {
     this.emitter.setMaxListeners(0);
@@ -39,6 +44,21 @@ export class RedisEventBus implements EventBus {
       }
     });
     for (const client of [this.publisher, this.subscriber]) client.on('error', (error) => this.logger?.error({ err: error }, 'Redis connection error'));
+    this.subscriber.on('close', () => {
+      this.lostSubscription = true;
+    });
+    this.subscriber.on('ready', () => {
+      if (!this.lostSubscription) return;
+      this.lostSubscription = false;
+      // ioredis resubscribes on reconnect; this reply comes after that one, so from here on nothing is missed.
+      this.subscriber
+        .subscribe(EVENTS_CHANNEL)
+        .then(() => {
+          this.logger?.warn('Redis subscription restored: subscribers catch up from stored events');
+          this.emitter.emit('resume');
+        })
+        .catch((error) => this.logger?.error({ err: error }, 'resubscribing to Redis failed'));
+    });
     this.ready = Promise.all([this.subscriber.subscribe(EVENTS_CHANNEL), new Promise((resolve) => this.publisher.once('ready', resolve))]);
   }
 
@@ -67,6 +87,15 @@ export class RedisEventBus implements EventBus {
   subscribe(listener: EventListener): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);
+  }
+
+  onResume(listener: () => void): () => void {
+    this.emitter.on('resume', listener);
+    return () => this.emitter.off('resume', listener);
+  }
+
+  async ping(): Promise<void> {
+    await Promise.all([this.publisher.ping(), this.subscriber.status === 'ready' ? Promise.resolve() : Promise.reject(new Error(`Redis subscriber is ${this.subscriber.status}`))]);
   }
 
   listenerCount(): number {
