@@ -163,7 +163,7 @@ export async function startMariaDb(): Promise<MariaDbProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'hub-reliability-mariadb-'));
   const datadir = join(dir, 'data');
   const installer = existsSync('/usr/bin/mariadb-install-db') ? '/usr/bin/mariadb-install-db' : 'mysql_install_db';
-  execFileSync(installer, [`--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'], { stdio: 'pipe' });
+  execFileSync(installer, ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'], { stdio: 'pipe' });
   const port = await freePort();
   let child: ChildProcess | null = null;
   const server: MariaDbProcess = {
