@@ -3,7 +3,8 @@
  *
  * Without Redis each hub keeps its own token buckets. With REDIS_URL the count is shared
  * by every hub through rate-limiter-flexible (a steady limiter of `perSecond` a second
- * plus a burst allowance), so N hubs together still give a key its one rate. While Redis
+ * plus a burst allowance of `burst - perSecond` that renews every 10 × burst/perSecond
+ * seconds), so N hubs together still give a key its one rate. While Redis
  * is unreachable each hub falls back to its own buckets rather than refusing everyone.
  *
  * `consume` is the exact, shared decision (await it on request paths). `take` answers at
@@ -46,7 +47,8 @@ export class RateLimiter {
     this.redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
     this.redis.on('error', (error) => options.logger?.debug?.({ err: error }, 'rate limit store unreachable'));
     const steady = Math.max(1, Math.floor(perSecond));
-    const burstWindowSeconds = perSecond > 0 ? Math.max(1, Math.ceil(burst / perSecond)) : 3600;
+    // The burst allowance renews every ten bucket-fills, so over time a key averages close to perSecond.
+    const burstWindowSeconds = perSecond > 0 ? Math.max(1, Math.ceil((10 * burst) / perSecond)) : 3600;
     const common = { storeClient: this.redis, useRedisPackage: false, rejectIfRedisNotReady: true };
     this.shared = new BurstyRateLimiter(
       new RateLimiterRedis({ ...common, keyPrefix: `${KEY_PREFIX}:steady`, points: perSecond > 0 ? steady : 0, duration: 1 }),

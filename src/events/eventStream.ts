@@ -30,15 +30,18 @@ const CATCH_UP_PAGE = 200;
 /** Ids passed on, kept to drop their late live copies (e.g. still on their way through Redis). */
 const MAX_REMEMBERED = 10_000;
 /** After an outage, catch-up restarts this many passed-on events back. */
-const RESUME_MARGIN = 100;
+const RESUME_MARGIN = 200;
 const RESUME_RETRY_MS = 1000;
 
 export function eventStream(options: EventStreamOptions): AsyncIterableIterator<HubEvent> {
   const maxQueued = options.maxQueued ?? 1000;
   const queue: HubEvent[] = [];
   const held: HubEvent[] = [];
-  const seen = new Set<string>();
-  const recent: bigint[] = [];
+  // Ids read from the store (their live copies may still come) and the last ids passed on.
+  const replayed = new Set<string>();
+  const recent: string[] = [];
+  const recentSet = new Set<string>();
+  const seen = (id: string) => replayed.has(id) || recentSet.has(id);
   let cursor = options.after;
   // Where a resumed catch-up starts when nothing has been passed on yet.
   let origin: Promise<string | null> = Promise.resolve(options.after);
@@ -46,11 +49,15 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
   let waiting: ((result: IteratorResult<HubEvent>) => void) | null = null;
   let done = false;
 
+  const passedOn = (id: string) => {
+    recent.push(id);
+    recentSet.add(id);
+    if (recent.length > RESUME_MARGIN) recentSet.delete(recent.shift() as string);
+  };
   const remember = (id: string) => {
-    seen.add(id);
-    if (seen.size > MAX_REMEMBERED) seen.delete(seen.values().next().value as string);
-    recent.push(BigInt(id));
-    if (recent.length > RESUME_MARGIN) recent.shift();
+    replayed.add(id);
+    if (replayed.size > MAX_REMEMBERED) replayed.delete(replayed.values().next().value as string);
+    passedOn(id);
   };
 
   function finish(): void {
@@ -76,8 +83,8 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
   }
 
   function deliver(event: HubEvent): void {
-    if (done || seen.has(String(event.id))) return;
-    remember(String(event.id));
+    if (done || seen(String(event.id))) return;
+    passedOn(String(event.id));
     if (waiting) {
       const resolve = waiting;
       waiting = null;
@@ -102,7 +109,7 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
   async function catchUpPage(): Promise<void> {
     const page = await options.store.after(options.kind, cursor as string, options.filter, CATCH_UP_PAGE);
     for (const event of page) {
-      if (seen.has(String(event.id))) continue;
+      if (seen(String(event.id))) continue;
       remember(String(event.id));
       queue.push(event);
     }
@@ -125,7 +132,7 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
     waiting = null;
     try {
       if (cursor === null) {
-        const oldest = recent.length > 0 ? recent.reduce((a, b) => (b < a ? b : a)) : null;
+        const oldest = recent.length > 0 ? recent.map((id) => BigInt(id)).reduce((a, b) => (b < a ? b : a)) : null;
         const from = oldest !== null ? String(oldest - 1n) : await origin;
         if (from !== null && cursor === null) cursor = from;
       }

@@ -15,11 +15,11 @@ export const MAIN = join(ROOT, 'dist/src/main.js');
 
 export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string | (() => string), ms: number, everyMs = 100): Promise<void> {
+export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string | (() => string | Promise<string>), ms: number, everyMs = 100): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : await what()}`);
     await sleep(everyMs);
   }
 }
