@@ -123,6 +123,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   deliveryDeps.observeSend = (outcome) => metrics.sends.inc({ outcome });
   // Request rates are wall-clock rates, whatever clock the delivery rules run on.
   const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock, { redisUrl: config.redisUrl, logger });
+  await rateLimiter.whenReady();
   const rollupRefresher = new RollupRefresher({ rollups: stores.rollups, clock, logger }, config.rollupRefreshMs);
   return {
     config,

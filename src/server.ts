@@ -63,6 +63,8 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
   const apollo = new ApolloServer<HubContext>({
     schema,
     csrfPrevention: true,
+    // The process owns SIGTERM/SIGINT (src/main.ts): readiness first, then an orderly stop.
+    stopOnTerminationSignals: false,
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
     allowBatchedHttpRequests: false,

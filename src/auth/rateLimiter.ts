@@ -82,8 +82,25 @@ export class RateLimiter {
     }
   }
 
+  /** Resolves once the shared store is connected (or after `timeoutMs`: the local buckets decide until it is). */
+  async whenReady(timeoutMs = 5000): Promise<void> {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        redis?.off('ready', done);
+        resolve();
+      }
+      redis.once('ready', done);
+    });
+  }
+
   async close(): Promise<void> {
-    if (this.redis) await this.redis.quit().catch(() => this.redis?.disconnect());
+    if (!this.redis) return;
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect();
   }
 
   /** Resolves with 0 or the seconds to wait; rejects when Redis cannot answer in time. */

@@ -24,6 +24,12 @@ afterAll(async () => {
   await Promise.all(limiters.map((l) => l.close()));
 });
 
+/** As a hub does at start: wait until the shared store is connected. */
+async function ready(...hubs: RateLimiter[]): Promise<RateLimiter[]> {
+  await Promise.all(hubs.map((hub) => hub.whenReady()));
+  return hubs;
+}
+
 async function allowedOutOf(hubs: RateLimiter[], key: string, requests: number): Promise<number> {
   let allowed = 0;
   for (let i = 0; i < requests; i += 1) if ((await hubs[i % hubs.length].consume(key)) === 0) allowed += 1;
@@ -31,7 +37,7 @@ async function allowedOutOf(hubs: RateLimiter[], key: string, requests: number):
 }
 
 it('two hubs sharing Redis give a key one burst between them, and refuse with a wait in seconds', async () => {
-  const [a, b] = [limiter(REDIS_URL), limiter(REDIS_URL)];
+  const [a, b] = await ready(limiter(REDIS_URL), limiter(REDIS_URL));
   expect(a.isShared).toBe(true);
   const key = `key-${randomUUID()}`;
   const started = Date.now();
@@ -46,7 +52,7 @@ it('two hubs sharing Redis give a key one burst between them, and refuse with a 
 });
 
 it('the synchronous take() honours the shared limit once another hub has used it up', async () => {
-  const [a, b] = [limiter(REDIS_URL), limiter(REDIS_URL)];
+  const [a, b] = await ready(limiter(REDIS_URL), limiter(REDIS_URL));
   const key = `key-${randomUUID()}`;
   expect(await allowedOutOf([a], key, BURST + 5)).toBe(BURST);
   // b learns of the shared count from its first report, then refuses.
@@ -62,7 +68,7 @@ it('without Redis each hub keeps its own bucket: two hubs allow two bursts', asy
 });
 
 it('while Redis is unreachable a hub decides on its own bucket at once', async () => {
-  const unreachable = limiter('redis://127.0.0.1:1');
+  const [unreachable] = await ready(limiter('redis://127.0.0.1:1'));
   const key = `key-${randomUUID()}`;
   const started = Date.now();
   const allowed = await allowedOutOf([unreachable], key, BURST + 5);
