@@ -121,7 +121,8 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     'GET /readyz': async (_req, res) => {
       if (shuttingDown) return sendJson(res, 503, { status: 'shutting down' });
       const status = await hub.checkDependencies();
-      sendJson(res, status.ready ? 200 : 503, { status: status.ready ? 'ready' : 'unavailable', database: status.database, redis: status.redis });
+      if (status.ready) return sendJson(res, 200, { status: 'ready' });
+      sendJson(res, 503, { status: status.database === 'down' ? 'database unavailable' : 'redis unavailable' });
     },
   };
 

@@ -35,7 +35,7 @@ beforeAll(async () => {
   databaseUrl = `${mariadb.serverUrl}/${DATABASE}`;
   keys = await prepareDatabase(databaseUrl);
   // Suppliers answer a little slowly, so provider calls are in flight when the database goes.
-  recorder = await startRecorder({ latencyMs: 100 });
+  recorder = await startRecorder({ latencyMs: 400 });
   hub = await startHub('hub', hubEnv(databaseUrl, recorder.url, { DISPATCH_LEASE_MS: '4000' }));
   recorder.receiptTargets = [hub.base];
 }, 240_000);
@@ -62,6 +62,8 @@ it('survives killed connections and a database restart: not ready while down, co
   expect(await probe(hub.base, '/readyz')).toBe(200);
 
   // 1. Kill every connection the hub holds, while its dispatcher is busy.
+  const openBeforeKill = await admin((sql) => unfinished(sql, accepted));
+  expect(openBeforeKill.length).toBeGreaterThan(0);
   const killed = await admin(async (sql) => {
     const mine = await rows<{ id: number }>(sql, 'SELECT CONNECTION_ID() AS id');
     const theirs = await rows<{ ID: number }>(sql, 'SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?', [DATABASE, mine[0].id]);
@@ -92,6 +94,7 @@ it('survives killed connections and a database restart: not ready while down, co
 
   // 3. Start it again: the same hub process recovers by itself.
   await mariadb.start();
+  const restartedAt = Date.now();
   await waitUntil(async () => (await probe(hub.base, '/readyz')) === 200, 'readyz to recover', 60_000, 250);
   await waitUntil(async () => (await sendOne(hub.base, keys.admin, sendInput(next++))).id !== null, 'a send to succeed after the restart', 30_000, 250);
   await sendSome(20);
@@ -108,5 +111,10 @@ it('survives killed connections and a database restart: not ready while down, co
     expect(withoutReplays(audit)).toEqual(CLEAN_AUDIT);
     const failed = await rows<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM messages WHERE id IN (?) AND status = 'FAILED'", [accepted]);
     expect(Number(failed[0].n)).toBe(0);
+    // The rollup refresher resumed too: its watermark moved past the restart.
+    await waitUntil(async () => {
+      const [state] = await rows<{ value: string }>(sql, "SELECT value FROM hub_state WHERE name = 'rollups.watermark'");
+      return Number(state?.value ?? 0) > restartedAt;
+    }, 'the rollup refresher to run after the restart', 30_000, 500);
   });
 }, 300_000);
