@@ -54,10 +54,11 @@ export class Dispatcher {
   async stop(): Promise<void> {
     const wasRunning = !this.stopped;
     this.stopped = true;
-    this.stopping = wasRunning;
+    this.stopping = this.stopping || wasRunning;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    this.stopping = false;
     if (!wasRunning) return;
     try {
       const released = await this.deps.stores.outbox.releaseClaims(this.id);

@@ -27,7 +27,7 @@ export interface EventStreamOptions {
 }
 
 const CATCH_UP_PAGE = 200;
-/** Ids passed on, kept to drop their late live copies (e.g. still on their way through Redis). */
+/** Replayed ids kept to drop their late live copies (e.g. still on their way through Redis). */
 const MAX_REMEMBERED = 10_000;
 /** After an outage, catch-up restarts this many passed-on events back. */
 const RESUME_MARGIN = 200;
