@@ -213,12 +213,13 @@ export class RollupStore {
     }
     const runner = this.db.dataSource.createQueryRunner();
     try {
-      const [{ locked }] = await runner.query("SELECT GET_LOCK('nhs_app_hub_rollups', 0) AS locked");
+      // Named locks are server-wide: qualified with the database, hubs of other databases never block this one.
+      const [{ locked }] = await runner.query("SELECT GET_LOCK(CONCAT('nhs_app_hub_rollups:', DATABASE()), 0) AS locked");
       if (Number(locked) !== 1) return false;
       try {
         await work();
       } finally {
-        await runner.query("SELECT RELEASE_LOCK('nhs_app_hub_rollups')");
+        await runner.query("SELECT RELEASE_LOCK(CONCAT('nhs_app_hub_rollups:', DATABASE()))");
       }
       return true;
     } finally {
