@@ -14,6 +14,8 @@ import type { HubLogger } from '../shared/logger';
 import type { EventBus, EventListener } from './eventBus';
 
 export const EVENTS_CHANNEL = 'nhs-app-hub:events';
+/** Unpublished events held while Redis is away. */
+const MAX_HELD = 50_000;
 
 function toWire(event: HubEvent): string {
   return JSON.stringify({ ...event, id: String(event.id), occurredAt: event.occurredAt.toISOString() });
@@ -30,6 +32,8 @@ export class RedisEventBus implements EventBus {
   private readonly subscriber: Redis;
   private readonly ready: Promise<unknown>;
   private lostSubscription = false;
+  private readonly unpublished: HubEvent[] = [];
+  private publishingHeld = false;
 
   constructor(url: string, private readonly logger?: HubLogger) {
     this.emitter.setMaxListeners(0);
@@ -44,6 +48,7 @@ export class RedisEventBus implements EventBus {
       }
     });
     for (const client of [this.publisher, this.subscriber]) client.on('error', (error) => this.logger?.error({ err: error }, 'Redis connection error'));
+    this.publisher.on('ready', () => void this.publishHeld());
     this.subscriber.on('close', () => {
       this.lostSubscription = true;
     });
@@ -75,13 +80,55 @@ export class RedisEventBus implements EventBus {
     clearTimeout(timer);
   }
 
+  /**
+   * Publishes in commit order. Events that could not be published (Redis away) are held and
+   * published, still in order, once the connection is back: another hub's subscribers may
+   * have finished catching up before this hub reconnected. Rejects when held.
+   */
   async publish(events: HubEvent[]): Promise<void> {
     if (events.length === 0) return;
+    if (this.unpublished.length > 0) {
+      this.hold(events);
+      await this.publishHeld();
+      if (this.unpublished.length > 0) throw new Error('Redis unavailable: events held for publishing');
+      return;
+    }
+    try {
+      await this.send(events);
+    } catch (error) {
+      this.hold(events);
+      throw error;
+    }
+  }
+
+  private async send(events: HubEvent[]): Promise<void> {
     const pipeline = this.publisher.pipeline();
     for (const event of events) pipeline.publish(EVENTS_CHANNEL, toWire(event));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
+  }
+
+  private hold(events: HubEvent[]): void {
+    this.unpublished.push(...events);
+    // Past this, subscribers still have the stored events (reconnecting with `after`).
+    if (this.unpublished.length > MAX_HELD) this.unpublished.splice(0, this.unpublished.length - MAX_HELD);
+  }
+
+  private async publishHeld(): Promise<void> {
+    if (this.publishingHeld) return;
+    this.publishingHeld = true;
+    try {
+      while (this.unpublished.length > 0 && this.publisher.status === 'ready') {
+        const batch = this.unpublished.slice(0, 500);
+        await this.send(batch);
+        this.unpublished.splice(0, batch.length);
+      }
+    } catch (error) {
+      this.logger?.warn({ err: error, held: this.unpublished.length }, 'publishing held events failed; will retry');
+    } finally {
+      this.publishingHeld = false;
+    }
   }
 
   subscribe(listener: EventListener): () => void {
