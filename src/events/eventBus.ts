@@ -11,10 +11,11 @@ export interface EventBus {
   publish(events: HubEvent[]): Promise<void>;
   subscribe(listener: EventListener): () => void;
   /**
-   * Calls `listener` whenever live delivery resumes after it may have missed events (the
-   * Redis bus after an outage); subscribers then catch up from the stored events.
+   * Tells `listener` when live delivery is interrupted (the Redis bus lost its subscription)
+   * and when it has resumed and settled; subscribers hold live events in between and then
+   * catch up from the stored events, so they miss nothing and keep each message's order.
    */
-  onResume?(listener: () => void): () => void;
+  onOutage?(listener: (phase: 'interrupted' | 'resumed') => void): () => void;
   /** Rejects while the transport is unreachable (for readiness); absent when there is none. */
   ping?(): Promise<void>;
   /** Local subscribers right now (for metrics and leak checks). */

@@ -6,10 +6,11 @@
  * subscriber asks for more, so a long absence never floods its buffer. A subscriber that
  * falls more than `maxQueued` live events behind is cut off rather than slowing anyone else.
  *
- * When the bus says live delivery resumed after an outage, the stream goes back to the
- * store from a little before the last event it passed on (publishes from several hubs may
- * arrive slightly out of id order) and catches up again; ids it already passed on are
- * dropped, so the subscriber sees every event once.
+ * When the bus says live delivery was interrupted (a Redis outage), the stream holds live
+ * events; when it has resumed, the stream goes back to the store from a little before the
+ * last event it passed on (publishes from several hubs may arrive slightly out of id order)
+ * and catches up again, then releases what it held. Ids already passed on are dropped, so
+ * the subscriber sees every event once and each message's events in order.
  */
 import type { HubEvent, HubEventKind } from '../../entities/HubEvent';
 import type { EventBus } from './eventBus';
@@ -45,9 +46,11 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
   let cursor = options.after;
   // Where a resumed catch-up starts when nothing has been passed on yet.
   let origin: Promise<string | null> = Promise.resolve(options.after);
-  if (options.bus.onResume && options.after === null) origin = options.store.latestId().catch(() => null);
+  if (options.bus.onOutage && options.after === null) origin = options.store.latestId().catch(() => null);
   let waiting: ((result: IteratorResult<HubEvent>) => void) | null = null;
   let done = false;
+  /** Live delivery is interrupted: hold live events until the catch-up after it resumes. */
+  let interrupted = false;
 
   const passedOn = (id: string) => {
     recent.push(id);
@@ -97,7 +100,7 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
 
   const unsubscribe = options.bus.subscribe((event) => {
     if (done || event.kind !== options.kind || !matchesFilter(event, options.filter)) return;
-    if (cursor !== null) {
+    if (cursor !== null || interrupted) {
       held.push(event);
       overflowed(held);
     } else {
@@ -136,6 +139,9 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
         const from = oldest !== null ? String(oldest - 1n) : await origin;
         if (from !== null && cursor === null) cursor = from;
       }
+      interrupted = false;
+      // Nowhere to resume from: release what was held as it is.
+      if (cursor === null) for (const event of held.splice(0)) deliver(event);
       while (!done && queue.length === 0 && cursor !== null) await catchUpPage();
     } catch {
       // The store is unreachable too: try again shortly.
@@ -150,7 +156,12 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
     }
   }
 
-  const stopResuming = options.bus.onResume ? options.bus.onResume(() => void resume()) : () => undefined;
+  const stopResuming = options.bus.onOutage
+    ? options.bus.onOutage((phase) => {
+        if (phase === 'interrupted') interrupted = true;
+        else void resume();
+      })
+    : () => undefined;
 
   return {
     async next(): Promise<IteratorResult<HubEvent>> {

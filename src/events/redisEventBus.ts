@@ -3,9 +3,10 @@
  * publishes to one channel and delivers what it receives to its local subscribers, so
  * each subscriber sees every event once, whichever instance caused it.
  *
- * Pub/sub keeps nothing for a disconnected listener: when the subscription comes back
- * after an outage, `onResume` listeners are told, and streams catch up from the stored
- * events (published events are always stored first).
+ * Pub/sub keeps nothing for a disconnected listener: when the subscription drops,
+ * `onOutage` listeners hear 'interrupted'; once it is back and every hub has had time to
+ * reconnect and publish what it held, they hear 'resumed' and streams catch up from the
+ * stored events (published events are always stored first).
  */
 import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
@@ -14,6 +15,11 @@ import type { HubLogger } from '../shared/logger';
 import type { EventBus, EventListener } from './eventBus';
 
 export const EVENTS_CHANNEL = 'nhs-app-hub:events';
+/**
+ * After the subscription is restored, how long to wait before subscribers catch up: longer
+ * than ioredis's longest reconnect delay (2 s), so other hubs' publishers are back too.
+ */
+export const RESUME_SETTLE_MS = 3000;
 /** Unpublished events held while Redis is away. */
 const MAX_HELD = 50_000;
 
@@ -31,7 +37,8 @@ export class RedisEventBus implements EventBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly ready: Promise<unknown>;
-  private lostSubscription = false;
+  private interrupted = false;
+  private settleTimer: NodeJS.Timeout | null = null;
   private readonly unpublished: HubEvent[] = [];
   private publishingHeld = false;
 
@@ -50,17 +57,26 @@ export class RedisEventBus implements EventBus {
     for (const client of [this.publisher, this.subscriber]) client.on('error', (error) => this.logger?.error({ err: error }, 'Redis connection error'));
     this.publisher.on('ready', () => void this.publishHeld());
     this.subscriber.on('close', () => {
-      this.lostSubscription = true;
+      if (this.settleTimer) clearTimeout(this.settleTimer);
+      this.settleTimer = null;
+      if (this.interrupted) return;
+      this.interrupted = true;
+      this.emitter.emit('outage', 'interrupted');
     });
     this.subscriber.on('ready', () => {
-      if (!this.lostSubscription) return;
-      this.lostSubscription = false;
+      if (!this.interrupted) return;
       // ioredis resubscribes on reconnect; this reply comes after that one, so from here on nothing is missed.
       this.subscriber
         .subscribe(EVENTS_CHANNEL)
         .then(() => {
-          this.logger?.warn('Redis subscription restored: subscribers catch up from stored events');
-          this.emitter.emit('resume');
+          if (this.settleTimer) clearTimeout(this.settleTimer);
+          this.settleTimer = setTimeout(() => {
+            this.settleTimer = null;
+            this.interrupted = false;
+            this.logger?.warn('Redis subscription restored: subscribers catch up from stored events');
+            this.emitter.emit('outage', 'resumed');
+          }, RESUME_SETTLE_MS);
+          this.settleTimer.unref?.();
         })
         .catch((error) => this.logger?.error({ err: error }, 'resubscribing to Redis failed'));
     });
@@ -136,9 +152,9 @@ export class RedisEventBus implements EventBus {
     return () => this.emitter.off('event', listener);
   }
 
-  onResume(listener: () => void): () => void {
-    this.emitter.on('resume', listener);
-    return () => this.emitter.off('resume', listener);
+  onOutage(listener: (phase: 'interrupted' | 'resumed') => void): () => void {
+    this.emitter.on('outage', listener);
+    return () => this.emitter.off('outage', listener);
   }
 
   async ping(): Promise<void> {
@@ -150,6 +166,7 @@ export class RedisEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     this.emitter.removeAllListeners();
     await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
   }
