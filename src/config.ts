@@ -33,6 +33,12 @@ export interface HubConfig {
   callbackRetryBaseMs: number;
   /** How long after its event a status callback is retried before it is given up. */
   callbackRetryWindowMs: number;
+  /** How long a dispatcher's claim on an outbox item lasts if it never finishes (e.g. killed). */
+  dispatchLeaseMs: number;
+  /** After SIGTERM: how long the hub keeps serving while /readyz answers 503, so a load balancer stops routing to it. */
+  shutdownDelayMs: number;
+  /** After SIGTERM: the bound on finishing in-flight work before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/hub.sqlite';
@@ -85,5 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     rollupRefreshMs: numberFrom(env, 'ROLLUP_REFRESH_MS', 5000),
     callbackRetryBaseMs: numberFrom(env, 'CALLBACK_RETRY_BASE_MS', 1000),
     callbackRetryWindowMs: numberFrom(env, 'CALLBACK_RETRY_WINDOW_MS', 2 * 60 * 60 * 1000),
+    dispatchLeaseMs: numberFrom(env, 'DISPATCH_LEASE_MS', 60_000),
+    shutdownDelayMs: numberFrom(env, 'SHUTDOWN_DELAY_MS', 0),
+    shutdownTimeoutMs: numberFrom(env, 'SHUTDOWN_TIMEOUT_MS', 20_000),
   };
 }

@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   hub.startBackgroundWork();
   logger.info({ dispatcher: hub.dispatcher.id }, 'dispatcher running');
   const shutdown = async () => {
+    // hub.close() stops the dispatcher first: in-hand items finish and the rest's claims are released.
+    setTimeout(() => process.exit(1), hub.config.shutdownTimeoutMs).unref();
     await hub.close();
     process.exit(0);
   };

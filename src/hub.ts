@@ -15,6 +15,7 @@ import { createLogger, type HubLogger } from './shared/logger';
 import { OperationalMetrics } from './observability/operationalMetrics';
 import { type Clock, systemClock } from './shared/clock';
 import { CallbackDispatcher } from './callbacks/callbackDispatcher';
+import { checkDependencies, type DependencyStatus } from './observability/readiness';
 import { createStores, type Stores } from './stores';
 import { buildUseCases, dispatchDeps, type UseCases } from './useCases';
 
@@ -37,6 +38,8 @@ export interface Hub {
   metrics: OperationalMetrics;
   /** Sends stored status callbacks (started with the dispatcher). */
   callbackDispatcher: CallbackDispatcher;
+  /** Whether the database, and Redis when configured, answer now (for /readyz). */
+  checkDependencies(): Promise<DependencyStatus>;
   /** Starts the background work: the dispatcher and the rollup refresher. */
   startBackgroundWork(): void;
   close(): Promise<void>;
@@ -60,7 +63,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const providers = { ...providersFromConfig(config), ...options.providers };
   const parts = { config, db, bus, logger, clock, stores, providers };
   const dispatch = dispatchDeps(parts);
-  const dispatcher = new Dispatcher(dispatch, { intervalMs: config.dispatchIntervalMs, logger });
+  const dispatcher = new Dispatcher(dispatch, { intervalMs: config.dispatchIntervalMs, leaseMs: config.dispatchLeaseMs, logger });
   const metrics = new OperationalMetrics({
     outboxDepth: () => stores.outbox.depth(),
     oldestDueAt: () => stores.outbox.nextDueAt(),
@@ -78,6 +81,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     retry: { baseMs: config.callbackRetryBaseMs, windowMs: config.callbackRetryWindowMs },
     intervalMs: config.dispatchIntervalMs,
   });
+  // Request rates are wall-clock rates, whatever clock the delivery rules run on.
+  const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock, { redisUrl: config.redisUrl, logger });
+  await rateLimiter.whenReady();
   const rollupRefresher = new RollupRefresher({ rollups: stores.rollups, clock, logger }, config.rollupRefreshMs);
   return {
     config,
@@ -89,11 +95,11 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     providers,
     useCases,
     dispatcher,
-    // Request rates are wall-clock rates, whatever clock the delivery rules run on.
-    rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst, systemClock),
+    rateLimiter,
     rollupRefresher,
     metrics,
     callbackDispatcher,
+    checkDependencies: () => checkDependencies(db, bus),
     startBackgroundWork: () => {
       dispatcher.start();
       callbackDispatcher.start();
@@ -104,6 +110,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       await callbackDispatcher.stop();
       await rollupRefresher.stop();
       await bus.close();
+      await rateLimiter.close();
       await db.close();
     },
   };

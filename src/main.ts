@@ -16,9 +16,21 @@ async function main(): Promise<void> {
   }
   console.log(`listening on ${started.server.url}`);
 
+  let stopping = false;
+  // Graceful: not ready at once, keep serving for SHUTDOWN_DELAY_MS, then stop accepting,
+  // finish in-flight requests and dispatches, release claims, close sockets (1001), exit 0.
   const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down');
+    const config = started.hub.config;
+    const bound = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    bound.unref();
     await started.stop();
+    logger.info('shut down cleanly');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -28,6 +28,7 @@ import { webhookReceiptsHandler } from './http/webhookRoute';
 import { metricsExportHandler } from './http/metricsExportRoute';
 import { prometheusHandler } from './http/prometheusRoute';
 import type { Hub } from './hub';
+import { isDatabaseUnavailable } from './db/connectionErrors';
 import { isHubError } from './shared/errors';
 import { createLogger, type HubLogger } from './shared/logger';
 import { startSubscriptionServer } from './ws/subscriptionServer';
@@ -41,8 +42,14 @@ export interface RunningServer {
   schema: GraphQLSchema;
   /** The Federation 2 subgraph schema served at /subgraph. */
   subgraphSchema: GraphQLSchema;
+  /** From now on /readyz answers 503 (the first step of a graceful shutdown). */
+  markShuttingDown(): void;
+  /** Stops accepting connections, lets in-flight requests finish (bounded), closes WebSocket clients with 1001. */
   stop(): Promise<void>;
 }
+
+/** How long in-flight HTTP requests may run on after stop() before their connections are closed. */
+const STOP_GRACE_MS = 10_000;
 
 type RouteHandler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -62,6 +69,8 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     new ApolloServer<HubContext>({
       schema: served,
       csrfPrevention: true,
+      // The process owns SIGTERM/SIGINT (src/main.ts): readiness first, then an orderly stop.
+      stopOnTerminationSignals: false,
       introspection: !production,
       hideSchemaDetailsFromClientErrors: production,
       allowBatchedHttpRequests: false,
@@ -80,7 +89,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       ],
     });
   const apollo = hubApollo(schema, [
-    ApolloServerPluginDrainHttpServer({ httpServer }),
+    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: STOP_GRACE_MS }),
     { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
   ]);
   const subgraphSchema = buildHubSubgraphSchema(schema);
@@ -109,7 +118,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       if (isHubError(error)) return sendGraphqlError(response, 401, error.code, error.message, { 'www-authenticate': 'Bearer' });
       throw error;
     }
-    const retryAfter = hub.rateLimiter.take(principal.keyId);
+    const retryAfter = await hub.rateLimiter.consume(principal.keyId);
     if (retryAfter > 0) {
       return sendGraphqlError(response, 429, 'RATE_LIMITED', `Too many requests for this API key; try again in ${retryAfter} s`, { 'retry-after': String(retryAfter) });
     }
@@ -119,6 +128,7 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
   const authenticatedGraphql = authenticated(graphqlHandler(apollo, contextFor));
   const authenticatedSubgraph = authenticated(graphqlHandler(subgraphApollo, contextFor));
 
+  let shuttingDown = false;
   const routes: Partial<Record<string, RouteHandler>> = {
     'GET /graphql': authenticatedGraphql,
     'POST /graphql': authenticatedGraphql,
@@ -131,12 +141,10 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     'GET /metrics': prometheusHandler(hub),
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
-      try {
-        await hub.db.dataSource.query('SELECT 1');
-        sendJson(res, 200, { status: 'ready' });
-      } catch {
-        sendError(res, 503, 'INTERNAL_SERVER_ERROR', 'The database does not answer');
-      }
+      if (shuttingDown) return sendError(res, 503, 'INTERNAL_SERVER_ERROR', 'The hub is shutting down');
+      const status = await hub.checkDependencies();
+      if (status.ready) return sendJson(res, 200, { status: 'ready' });
+      sendError(res, 503, 'INTERNAL_SERVER_ERROR', status.database === 'down' ? 'The database does not answer' : 'Redis does not answer');
     },
   };
 
@@ -150,6 +158,13 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
       return;
     }
     Promise.resolve(handler(request, response, url)).catch((error) => {
+      if (isDatabaseUnavailable(error)) {
+        logger.warn({ err: error, path: url.pathname }, 'database unavailable');
+        if (!response.headersSent && url.pathname === '/graphql') sendGraphqlError(response, 503, 'INTERNAL_SERVER_ERROR', 'The database is unavailable; try again shortly', { 'retry-after': '5' });
+        else if (!response.headersSent) sendError(response, 503, 'INTERNAL_SERVER_ERROR', 'The database is unavailable; try again shortly', { 'retry-after': '5' });
+        else response.end();
+        return;
+      }
       const correlationId = randomUUID();
       logger.error({ err: error, path: url.pathname, correlationId }, 'request failed');
       const message = `Internal server error (correlation id ${correlationId})`;
@@ -171,7 +186,11 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
     httpServer,
     schema,
     subgraphSchema,
+    markShuttingDown: () => {
+      shuttingDown = true;
+    },
     stop: async () => {
+      shuttingDown = true;
       // Draining the HTTP server (with /graphql's Apollo) lets in-flight /subgraph requests finish too.
       await apollo.stop();
       await subgraphApollo.stop();

@@ -21,6 +21,10 @@ export interface StartedHub {
   server: RunningServer;
   /** The fresh demo admin key, when the demo seed is on. */
   demoAdminKey: string | null;
+  /**
+   * Graceful: not ready at once, keep serving for SHUTDOWN_DELAY_MS, then stop accepting,
+   * finish in-flight requests and dispatches, release claims, close sockets (1001).
+   */
   stop(): Promise<void>;
 }
 
@@ -46,7 +50,9 @@ export async function startHub(config: HubConfig, options: { logger: HubLogger; 
     server,
     demoAdminKey,
     stop: async () => {
-      await server.stop();
+      server.markShuttingDown();
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      await Promise.all([server.stop(), hub.dispatcher.stop(), hub.callbackDispatcher.stop(), hub.rollupRefresher.stop()]);
       await hub.close();
     },
   };

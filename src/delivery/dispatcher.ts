@@ -31,6 +31,8 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
+  /** Set by stop() on a running dispatcher: finish what is in hand, start nothing more. */
+  private stopping = false;
 
   constructor(
     private readonly deps: DispatchDeps,
@@ -40,14 +42,31 @@ export class Dispatcher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = false;
     this.schedule(0);
   }
 
+  /**
+   * Stops claiming, lets the items in hand finish (a provider call ends within its timeout)
+   * and gives back the claims on the rest, so another dispatcher takes them at once rather
+   * than after the lease.
+   */
   async stop(): Promise<void> {
+    const wasRunning = !this.stopped;
     this.stopped = true;
+    this.stopping = this.stopping || wasRunning;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    this.stopping = false;
+    if (!wasRunning) return;
+    try {
+      const released = await this.deps.stores.outbox.releaseClaims(this.id);
+      if (released > 0) this.options.logger?.info({ dispatcher: this.id, released }, 'dispatcher released its claims');
+    } catch (error) {
+      // The database is unreachable: the claims lapse at the end of their lease instead.
+      this.options.logger?.warn({ err: error, dispatcher: this.id }, 'dispatcher could not release its claims');
+    }
   }
 
   /** Asks a running dispatcher to look for work now, e.g. after a send committed. */
@@ -61,6 +80,8 @@ export class Dispatcher {
     const items = await this.deps.stores.outbox.claimDue(now, this.options.batchSize ?? 50, this.options.leaseMs ?? 60_000, this.id);
     const concurrency = this.options.concurrency ?? 8;
     for (let i = 0; i < items.length; i += concurrency) {
+      // Stopping: the rest stay claimed until stop() releases them.
+      if (this.stopping) break;
       await Promise.all(items.slice(i, i + concurrency).map((item) => this.runItem(item)));
     }
     return items.length;

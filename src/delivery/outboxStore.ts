@@ -56,6 +56,11 @@ export class OutboxStore {
     await manager.getRepository(OutboxItem).update({ id }, { dueAt, claimedUntil: null, claimedBy: null });
   }
 
+  /** Gives back every claim `owner` still holds, so other dispatchers can take the items at once. */
+  async releaseClaims(owner: string): Promise<number> {
+    const result = await this.db.dataSource.getRepository(OutboxItem).update({ claimedBy: owner }, { claimedUntil: null, claimedBy: null });
+    return result.affected ?? 0;
+  }
 
   async forMessage(messageId: string, manager: EntityManager, kinds?: OutboxKind[]): Promise<OutboxItem[]> {
     const query = manager.getRepository(OutboxItem).createQueryBuilder('o').where('o.message_id = :messageId', { messageId });
