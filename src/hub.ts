@@ -8,6 +8,7 @@ import { RateLimiter } from './auth/rateLimiter';
 import type { HubConfig } from './config';
 import { type Database, openDatabase } from './db/database';
 import { Dispatcher } from './delivery/dispatcher';
+import type { ChannelProvider } from './delivery/providers/channelProvider';
 import { type ChannelProviders, providersFromConfig } from './delivery/providers/providerRegistry';
 import { type EventBus, InProcessEventBus } from './events/eventBus';
 import { RedisEventBus } from './events/redisEventBus';
@@ -15,6 +16,7 @@ import { createLogger, type HubLogger } from './shared/logger';
 import { OperationalMetrics } from './observability/operationalMetrics';
 import { type Clock, systemClock } from './shared/clock';
 import { CallbackDispatcher } from './callbacks/callbackDispatcher';
+import type { Channel } from './vocabulary/delivery';
 import { createStores, type Stores } from './stores';
 import { buildUseCases, dispatchDeps, type UseCases } from './useCases';
 
@@ -46,7 +48,8 @@ export interface HubOptions {
   clock?: Clock;
   sqlLogger?: Logger;
   logger?: HubLogger;
-  providers?: Partial<ChannelProviders>;
+  /** Replace a channel's providers (one, or a list in priority order). */
+  providers?: Partial<Record<Channel, ChannelProvider | ChannelProvider[]>>;
   bus?: EventBus;
 }
 
@@ -57,7 +60,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const logger = options.logger ?? createLogger();
   const bus = options.bus ?? (config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new InProcessEventBus());
   if (bus instanceof RedisEventBus) await bus.whenReady();
-  const providers = { ...providersFromConfig(config), ...options.providers };
+  const providers = providersFromConfig(config, clock, options.providers);
   const parts = { config, db, bus, logger, clock, stores, providers };
   const dispatch = dispatchDeps(parts);
   const dispatcher = new Dispatcher(dispatch, { intervalMs: config.dispatchIntervalMs, logger });

@@ -1,6 +1,8 @@
 /**
  * Sends one due attempt through its channel's provider and records the outcome that
  * dispatchTransition decides (SENT, a retry with backoff, or a move to the next channel).
+ * beforeDispatchTransition first stops an attempt that must no longer go (expired message,
+ * ineligible recipient).
  * The provider is called outside any transaction; the attempt id is its idempotency key.
  */
 import type { DeliveryAttempt } from '../../entities/DeliveryAttempt';
@@ -9,10 +11,13 @@ import type { OutboxItem } from '../../entities/OutboxItem';
 import type { Patient } from '../../entities/Patient';
 import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
 import { smsFallbackText } from '../messages/rules/contentReport';
+import { preferencesAt } from '../preferences/preferencesInForce';
 import { UNRESTRICTED } from '../shared/scope';
 import { Channel, DeliveryStatus } from '../vocabulary/delivery';
 import { type DeliveryDeps, runTransition } from './messageDelivery';
 import type { ChannelProvider, ProviderOutcome, ProviderRequest } from './providers/channelProvider';
+import { beforeDispatchTransition } from './rules/beforeDispatchTransition';
+import { DeliveryDraft } from './rules/deliveryDraft';
 import { dispatchTransition } from './rules/dispatchTransition';
 import { isFinished } from './rules/messageProgress';
 
@@ -52,6 +57,21 @@ export async function dispatchAttempt(deps: DispatchDeps, item: OutboxItem): Pro
   const patient = message ? await deps.stores.patients.findByNhsNumber(message.nhsNumber, UNRESTRICTED) : null;
   if (!attempt || !message || !patient || attempt.status !== DeliveryStatus.PENDING || isFinished(message)) {
     await deps.db.transaction((manager) => deps.stores.outbox.complete(item.id, manager));
+    return;
+  }
+
+  // Expired, or a patient since marked deceased or confidential: stop before the provider hears of it.
+  const now = deps.clock.now();
+  const preferences = preferencesAt(await deps.stores.preferences.changesFor([patient.nhsNumber]), now, patient.createdAt);
+  const unlocked = new DeliveryDraft(message, [attempt], now);
+  if (beforeDispatchTransition(unlocked, attempt.id, { patient, preferences }, deps).outcome === 'applied') {
+    await inUnitOfWork(deps, async (uow) => {
+      const locked = await deps.stores.messages.lockById(message.id, uow.manager);
+      if (!locked) return;
+      const attempts = await deps.stores.attempts.forMessageLocked(message.id, uow.manager);
+      await runTransition(deps, uow, locked, attempts, (draft, reach) => beforeDispatchTransition(draft, attempt.id, reach, deps));
+      await deps.stores.outbox.complete(item.id, uow.manager);
+    });
     return;
   }
 

@@ -15,10 +15,11 @@ import { assertOdsCode } from '../organisations/odsCode';
 import type { OrganisationStore } from '../organisations/organisationStore';
 import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
 import { validateFallbackOrder } from '../preferences/fallbackOrder';
-import { HOUR_MS } from '../shared/durations';
+import { DAY_MS, HOUR_MS } from '../shared/durations';
 import { HubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
-import { LegalBasis, MessageDirection, MessageStatus } from '../vocabulary/messages';
+import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../vocabulary/messages';
+import type { PatientReportStore } from './patientReportStore';
 import { requestFingerprint } from './requestFingerprint';
 import type { SendMessageRequest } from './sendMessageRequest';
 import { newMessage } from './newMessage';
@@ -31,7 +32,10 @@ export interface SendResult {
 
 export interface SendDeps extends DeliveryDeps, UnitOfWorkDeps {
   organisations: OrganisationStore;
+  reports: PatientReportStore;
   maxMessagesPerPatientPerDay: number;
+  /** Days an UNWANTED or TOO_MANY report pauses the organisation's non-urgent messages to the patient. */
+  reportCoolingOffDays: number;
   /** Called after a send commits, so a local dispatcher can start at once. */
   onQueued?: () => void;
   /** Counts each send's outcome (accepted, replayed, or the error code) for operators. */
@@ -39,6 +43,7 @@ export interface SendDeps extends DeliveryDeps, UnitOfWorkDeps {
 }
 
 const MAX_UNREAD_FALLBACK_HOURS = 24 * 14;
+const COOLING_OFF_REASONS = [ReportReason.UNWANTED, ReportReason.TOO_MANY];
 
 function validateRequest(request: SendMessageRequest): void {
   if (!request.legalBasis || !Object.values(LegalBasis).includes(request.legalBasis)) {
@@ -58,6 +63,11 @@ function validateRequest(request: SendMessageRequest): void {
     throw new HubError('BAD_USER_INPUT', `routing.unreadFallbackHours must be a whole number of hours from 0 to ${MAX_UNREAD_FALLBACK_HOURS}`);
   }
   if (request.routing?.fallbackOrder) validateFallbackOrder(request.routing.fallbackOrder);
+  const minutes = request.routing?.notifiedWithinMinutes;
+  if (minutes != null && (!Number.isInteger(minutes) || minutes < 0 || minutes > MAX_UNREAD_FALLBACK_HOURS * 60)) {
+    throw new HubError('BAD_USER_INPUT', `routing.notifiedWithinMinutes must be a whole number of minutes from 0 to ${MAX_UNREAD_FALLBACK_HOURS * 60}`);
+  }
+  if (request.expiresAt != null && Number.isNaN(request.expiresAt.getTime())) throw new HubError('BAD_USER_INPUT', 'expiresAt must be a date and time');
 }
 
 async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string, fingerprint: string, manager?: EntityManager): Promise<SendResult | null> {
@@ -67,6 +77,14 @@ async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string
     throw new HubError('DUPLICATE_REQUEST', `idempotencyKey "${key}" was already used for a different message from ${organisationOdsCode}`);
   }
   return { message: existing, replayed: true };
+}
+
+/** The end of the cooling-off period the patient's latest UNWANTED or TOO_MANY report about this organisation started, if any. */
+async function coolingOffEnd(deps: SendDeps, organisationOdsCode: string, nhsNumber: string, now: Date, manager: EntityManager): Promise<Date | null> {
+  const period = deps.reportCoolingOffDays * DAY_MS;
+  if (period <= 0) return null;
+  const reportedAt = await deps.reports.lastReportedAt(organisationOdsCode, nhsNumber, COOLING_OFF_REASONS, new Date(now.getTime() - period), manager);
+  return reportedAt ? new Date(reportedAt.getTime() + period) : null;
 }
 
 export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope): Promise<SendResult> {
@@ -142,11 +160,14 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
           fallbackOrder: routing.fallbackOrder?.length ? routing.fallbackOrder : null,
           unreadFallbackHours: routing.unreadFallbackHours ?? null,
           nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
+          notifiedWithinMinutes: routing.notifiedWithinMinutes || null,
+          expiresAt: request.expiresAt ?? null,
           notificationsEnabledAtSend: preferences.notificationsEnabled,
           templateId: request.templateId ?? null,
         },
       );
-      const effects = effectsOf(sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps));
+      const coolingOffUntil = await coolingOffEnd(deps, organisationOdsCode, patient.nhsNumber, now, uow.manager);
+      const effects = effectsOf(sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps, { coolingOffUntil }));
       await deps.stores.messages.insert(message, uow.manager);
       if (effects) await writeEffects(deps, uow, message, [], effects);
       if (deps.onQueued) uow.afterCommit(deps.onQueued);

@@ -99,7 +99,7 @@ const answer = (t: Transition) => (t.outcome === 'refused' ? `refused ${t.code}`
 
 const STATUSES = Object.values(DeliveryStatus);
 const MESSAGE_STATUSES = Object.values(MessageStatus);
-const RANK: Record<MessageStatus, number> = { QUEUED: 0, SENDING: 1, DELIVERED: 2, READ: 3, FAILED: 0, CANCELLED: 0 };
+const RANK: Record<MessageStatus, number> = { QUEUED: 0, SENDING: 1, DELIVERED: 2, READ: 3, FAILED: 0, CANCELLED: 0, EXPIRED: 0 };
 const OUTCOMES: Record<string, ProviderOutcome> = {
   accepted: { kind: 'accepted', providerReference: 'ref-new' },
   rejected: { kind: 'rejected', reason: FailureReason.PROVIDER_REJECTED, detail: 'no' },
