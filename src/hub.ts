@@ -9,7 +9,7 @@ import type { HubConfig } from './config';
 import { type Database, openDatabase } from './db/database';
 import { Dispatcher } from './delivery/dispatcher';
 import type { ChannelProvider } from './delivery/providers/channelProvider';
-import { type ChannelProviders, providersFromConfig } from './delivery/providers/providerRegistry';
+import { type ChannelProviders, providerHealth, providersFromConfig } from './delivery/providers/providerRegistry';
 import { type EventBus, InProcessEventBus } from './events/eventBus';
 import { RedisEventBus } from './events/redisEventBus';
 import { createLogger, type HubLogger } from './shared/logger';
@@ -69,6 +69,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     oldestDueAt: () => stores.outbox.nextDueAt(),
     subscriptions: () => bus.listenerCount(),
     now: () => clock.now(),
+    providerCircuits: () => providerHealth(providers),
   });
   const useCases = buildUseCases(parts, dispatch, { onQueued: () => dispatcher.wake(), observeSend: (outcome) => metrics.sends.inc({ outcome }) });
   const callbackDispatcher = new CallbackDispatcher({
