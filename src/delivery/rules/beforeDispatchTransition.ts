@@ -1,7 +1,8 @@
 /**
  * The last check before an attempt goes to a provider, since things may have changed while
  * it waited: an expired message stops (expiryTransition); a patient since marked deceased
- * has every waiting attempt SKIPPED with RECIPIENT_INELIGIBLE and the message FAILED; a
+ * has every waiting attempt SKIPPED with RECIPIENT_INELIGIBLE and the message FAILED
+ * (unless it was already delivered); a
  * channel the patient can no longer be reached on safely (a record since made confidential)
  * is skipped and the cascade moves on. STALE means the attempt may go.
  */
@@ -12,7 +13,7 @@ import { MessageStatus } from '../../vocabulary/messages';
 import { blockReason } from './deliveryCascade';
 import { type DeliveryDraft, STALE, type Transition } from './deliveryDraft';
 import { expiryTransition, hasExpired } from './expiryTransition';
-import { isFinished } from './messageProgress';
+import { hasBeenDelivered, isFinished } from './messageProgress';
 import { cascadeInputFor, moveOn, type MoveOnSettings, type Reach } from './moveOn';
 import { ineligibleNow } from './recipientEligibility';
 
@@ -23,8 +24,12 @@ export function beforeDispatchTransition(draft: DeliveryDraft, attemptId: string
   if (ineligibleNow(reach.patient)) {
     draft.removeDue([OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.EXPIRY]);
     draft.skipPending(null, FailureReason.RECIPIENT_INELIGIBLE);
-    draft.setMessage({ status: MessageStatus.FAILED, scheduledFor: null });
-    draft.deliveryEvent(DeliveryEventType.FAILED, draft.now, attempt);
+    // A message the patient already received (an app message now falling back) keeps its status.
+    if (hasBeenDelivered(draft.message)) draft.setMessage({ scheduledFor: null });
+    else {
+      draft.setMessage({ status: MessageStatus.FAILED, scheduledFor: null });
+      draft.deliveryEvent(DeliveryEventType.FAILED, draft.now, attempt);
+    }
     return draft.applied();
   }
   if (blockReason(attempt.channel, cascadeInputFor(draft.message, reach)) === FailureReason.RECIPIENT_INELIGIBLE) {
