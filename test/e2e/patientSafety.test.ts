@@ -143,7 +143,7 @@ describe('deceased patients', () => {
 describe('confidential records', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await harness({}, WEEKDAY_MORNING, (call) => (call.channel === 'NHS_APP' ? { status: 400, json: { error: 'no' } } : acceptAll(call)));
+    h = await harness({}, WEEKDAY_MORNING, (call) => (call.channel === 'NHS_APP' ? { status: 400, json: { error: 'no' } } : acceptAll(call, 0)));
     await givenPatient(h.hub, { confidential: true });
   });
   afterAll(() => close(h));
