@@ -11,7 +11,6 @@ import type { OutboxItem } from '../../entities/OutboxItem';
 import type { Patient } from '../../entities/Patient';
 import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
 import { smsFallbackText } from '../messages/rules/contentReport';
-import { preferencesAt } from '../preferences/preferencesInForce';
 import { UNRESTRICTED } from '../shared/scope';
 import { Channel, DeliveryStatus } from '../vocabulary/delivery';
 import { type DeliveryDeps, runTransition } from './messageDelivery';
@@ -26,6 +25,8 @@ export interface DispatchDeps extends DeliveryDeps, UnitOfWorkDeps {
   retryBaseMs: number;
   maxProviderRetries: number;
 }
+
+const NO_PREFERENCES = { optedOutChannels: [], fallbackOrder: [] };
 
 export function providerRequest(message: Message, attempt: DeliveryAttempt, patient: Patient): ProviderRequest {
   const request: ProviderRequest = {
@@ -61,10 +62,9 @@ export async function dispatchAttempt(deps: DispatchDeps, item: OutboxItem): Pro
   }
 
   // Expired, or a patient since marked deceased or confidential: stop before the provider hears of it.
-  const now = deps.clock.now();
-  const preferences = preferencesAt(await deps.stores.preferences.changesFor([patient.nhsNumber]), now, patient.createdAt);
-  const unlocked = new DeliveryDraft(message, [attempt], now);
-  if (beforeDispatchTransition(unlocked, attempt.id, { patient, preferences }, deps).outcome === 'applied') {
+  // Whether to stop does not depend on preferences; the locked transition below reads them.
+  const unlocked = new DeliveryDraft(message, [attempt], deps.clock.now());
+  if (beforeDispatchTransition(unlocked, attempt.id, { patient, preferences: NO_PREFERENCES }, deps).outcome === 'applied') {
     await inUnitOfWork(deps, async (uow) => {
       const locked = await deps.stores.messages.lockById(message.id, uow.manager);
       if (!locked) return;

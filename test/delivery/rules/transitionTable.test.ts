@@ -261,7 +261,7 @@ describe('marking a message read', () => {
     const effects = appliedEffects(readTransition(draft, REACH, SETTINGS));
     expect(effects.attempts.get('a1')).toMatchObject({ status: DeliveryStatus.READ, readAt: NOW });
     expect(effects.message).toMatchObject({ status: MessageStatus.READ, readAt: NOW });
-    expect(effects.removeDue.sort()).toEqual([OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT]);
+    expect(effects.removeDue.sort()).toEqual([OutboxKind.DISPATCH, OutboxKind.EXPIRY, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.UNREAD_TIMEOUT]);
   });
 
   it('reads a message delivered outside the cascade (no attempts); a read one is stale; finished ones are refused', () => {
@@ -278,7 +278,7 @@ describe('cancelling', () => {
     const draft = draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.SKIPPED), attempt(2, Channel.SMS, DeliveryStatus.PENDING)]);
     const effects = appliedEffects(cancelTransition(draft, false));
     expect(effects.attempts.get('a2')).toMatchObject({ status: DeliveryStatus.SKIPPED });
-    expect(effects.removeDue.sort()).toEqual([OutboxKind.DISPATCH, OutboxKind.SIMULATED_RECEIPT, OutboxKind.UNREAD_TIMEOUT]);
+    expect(effects.removeDue.sort()).toEqual([OutboxKind.DISPATCH, OutboxKind.EXPIRY, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.SIMULATED_RECEIPT, OutboxKind.UNREAD_TIMEOUT]);
     expect(effects.message).toMatchObject({ status: MessageStatus.CANCELLED, cancelledAt: NOW });
   });
 
@@ -410,8 +410,13 @@ describe('expiry', () => {
     expect(effects.events).toEqual([{ kind: 'DELIVERY', type: 'FAILED', at: NOW, attempt: { id: 'a2', channel: Channel.SMS } }]);
   });
 
-  it('a delivered message, or one not yet expired, is left as it is', () => {
-    expect(answer(expiryTransition(draftOf(MessageStatus.DELIVERED, [attempt(1, Channel.NHS_APP, DeliveryStatus.DELIVERED)], { expiresAt: NOW })))).toBe('stale');
+  it('a delivered app message keeps its status but falls back no further; one not yet expired is left as it is', () => {
+    const unread = draftOf(MessageStatus.DELIVERED, [attempt(1, Channel.NHS_APP, DeliveryStatus.DELIVERED), attempt(2, Channel.SMS, DeliveryStatus.PENDING)], { expiresAt: NOW });
+    const effects = appliedEffects(expiryTransition(unread));
+    expect(effects.message.status).toBeUndefined();
+    expect(effects.attempts.get('a2')).toMatchObject({ status: DeliveryStatus.SKIPPED, failureReason: FailureReason.EXPIRED });
+    expect(effects.removeDue).toEqual([OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.EXPIRY]);
+    expect(effects.events).toEqual([]);
     expect(answer(expiryTransition(draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.PENDING)], { expiresAt: LATER })))).toBe('stale');
   });
 
