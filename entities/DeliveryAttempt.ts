@@ -41,6 +41,10 @@ export class DeliveryAttempt {
   @Column({ name: 'provider_reference', type: 'varchar', length: 200, nullable: true })
   providerReference: string | null;
 
+  @Field(() => String, { nullable: true, description: "Which of the channel's providers took this attempt." })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  provider: string | null;
+
   @Field(() => NotificationStatus, { nullable: true })
   @Column({ type: 'varchar', length: 16, nullable: true })
   notification: NotificationStatus | null;

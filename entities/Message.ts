@@ -120,6 +120,13 @@ export class Message {
   @Column({ name: 'unread_fallback_hours', type: 'int', nullable: true })
   unreadFallbackHours: number | null;
 
+  @Column({ name: 'notified_within_minutes', type: 'int', nullable: true })
+  notifiedWithinMinutes: number | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3, nullable: true })
+  expiresAt: Date | null;
+
   @Column({ name: 'nudge_when_unnotified', type: 'boolean', default: false })
   nudgeWhenUnnotified: boolean;
 

@@ -7,6 +7,10 @@ export enum OutboxKind {
   UNREAD_TIMEOUT = 'UNREAD_TIMEOUT',
   /** A receipt the simulated supplier promised to send. */
   SIMULATED_RECEIPT = 'SIMULATED_RECEIPT',
+  /** The message's expiresAt: whatever is still outstanding is stopped. */
+  EXPIRY = 'EXPIRY',
+  /** Fall back when the NHS App has not reported NOTIFIED within routing.notifiedWithinMinutes. */
+  NOTIFIED_TIMEOUT = 'NOTIFIED_TIMEOUT',
 }
 
 /**

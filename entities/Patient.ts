@@ -51,6 +51,16 @@ export class Patient {
   @Column({ name: 'nhs_app_user', type: 'boolean' })
   nhsAppUser: boolean;
 
+  @Field({ description: 'A deceased patient is never messaged; queued messages to them are stopped.' })
+  @Authorized(Role.SENDER)
+  @Column({ type: 'boolean', default: false })
+  deceased: boolean;
+
+  @Field({ description: 'A confidential record (the PDS "S" flag): contact details are never handed to an SMS, email or letter supplier.' })
+  @Authorized(Role.SENDER)
+  @Column({ type: 'boolean', default: false })
+  confidential: boolean;
+
   @Column({ name: 'gp_practice_ods_code', type: 'varchar', length: 12, nullable: true })
   gpPracticeOdsCode: string | null;
 

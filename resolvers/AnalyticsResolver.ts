@@ -78,6 +78,9 @@ class DeliveryMetricsRow {
   @Field(() => Int)
   patientReports: number;
 
+  @Field(() => Float, { description: 'Patient reports per 1,000 messages: group by ORGANISATION and CATEGORY to see whose messages draw complaints.' })
+  reportsPerThousandMessages: number;
+
   @Field(() => Float, { description: 'smsFragmentsAvoided × SMS_FRAGMENT_PRICE_PENCE' })
   smsCostAvoidedPence: number;
 

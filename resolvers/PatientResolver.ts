@@ -39,6 +39,12 @@ class PatientInput {
 
   @Field(() => String, { nullable: true })
   gpPracticeOdsCode?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  deceased?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true })
+  confidential?: boolean | null;
 }
 
 @ArgsType()

@@ -21,6 +21,9 @@ export class RoutingInput {
 
   @Field(() => Boolean, { nullable: true, description: "Send an SMS nudge when the NHS App could not notify the patient's device." })
   nudgeWhenUnnotified?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Fall back when the NHS App has not reported NOTIFIED within this many minutes (0 or unset: off).' })
+  notifiedWithinMinutes?: number | null;
 }
 
 @InputType()
@@ -54,6 +57,9 @@ class SendMessageInput {
 
   @Field(() => RoutingInput, { nullable: true })
   routing?: RoutingInput | null;
+
+  @Field(() => Date, { nullable: true, description: 'Never deliver after this time: an appointment reminder after the appointment helps no one.' })
+  expiresAt?: Date | null;
 }
 
 @InputType()

@@ -11,6 +11,7 @@ import { OrganisationResolver } from './OrganisationResolver';
 import { PatientReportResolver } from './PatientReportResolver';
 import { PatientResolver } from './PatientResolver';
 import { PreferencesResolver } from './PreferencesResolver';
+import { ProviderHealthResolver } from './ProviderHealthResolver';
 import { SendMessageResolver } from './SendMessageResolver';
 import { StatusCallbackResolver } from './StatusCallbackResolver';
 import { MessageTemplateConnectionResolver, TemplateResolver } from './TemplateResolver';
@@ -35,4 +36,5 @@ export const RESOLVERS = [
   TemplateResolver,
   MessageTemplateConnectionResolver,
   StatusCallbackResolver,
+  ProviderHealthResolver,
 ] as const;

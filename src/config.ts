@@ -39,6 +39,13 @@ export interface HubConfig {
   shutdownDelayMs: number;
   /** After SIGTERM: the bound on finishing in-flight work before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** A provider's circuit opens when at least circuitMinCalls recent calls failed at this rate or more… */
+  circuitFailureRate: number;
+  circuitMinCalls: number;
+  /** …and gets one trial call after this long. */
+  circuitOpenMs: number;
+  /** Days an UNWANTED or TOO_MANY report keeps the organisation's non-urgent messages from the patient. */
+  reportCoolingOffDays: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/hub.sqlite';
@@ -49,6 +56,12 @@ function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+function rateFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = numberFrom(env, name, fallback);
+  if (value <= 0 || value > 1) throw new Error(`${name} must be a rate above 0 and at most 1, got "${env[name]}"`);
   return value;
 }
 
@@ -94,5 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     dispatchLeaseMs: numberFrom(env, 'DISPATCH_LEASE_MS', 60_000),
     shutdownDelayMs: numberFrom(env, 'SHUTDOWN_DELAY_MS', 0),
     shutdownTimeoutMs: numberFrom(env, 'SHUTDOWN_TIMEOUT_MS', 20_000),
+    circuitFailureRate: rateFrom(env, 'PROVIDER_CIRCUIT_FAILURE_RATE', 0.5),
+    circuitMinCalls: Math.max(1, Math.floor(numberFrom(env, 'PROVIDER_CIRCUIT_MIN_CALLS', 10))),
+    circuitOpenMs: numberFrom(env, 'PROVIDER_CIRCUIT_OPEN_MS', 30_000),
+    reportCoolingOffDays: numberFrom(env, 'REPORT_COOLING_OFF_DAYS', 30),
   };
 }

@@ -8,7 +8,8 @@ import { RateLimiter } from './auth/rateLimiter';
 import type { HubConfig } from './config';
 import { type Database, openDatabase } from './db/database';
 import { Dispatcher } from './delivery/dispatcher';
-import { type ChannelProviders, providersFromConfig } from './delivery/providers/providerRegistry';
+import type { ChannelProvider } from './delivery/providers/channelProvider';
+import { type ChannelProviders, providerHealth, providersFromConfig } from './delivery/providers/providerRegistry';
 import { type EventBus, InProcessEventBus } from './events/eventBus';
 import { RedisEventBus } from './events/redisEventBus';
 import { createLogger, type HubLogger } from './shared/logger';
@@ -16,6 +17,7 @@ import { OperationalMetrics } from './observability/operationalMetrics';
 import { type Clock, systemClock } from './shared/clock';
 import { CallbackDispatcher } from './callbacks/callbackDispatcher';
 import { checkDependencies, type DependencyStatus } from './observability/readiness';
+import type { Channel } from './vocabulary/delivery';
 import { createStores, type Stores } from './stores';
 import { buildUseCases, dispatchDeps, type UseCases } from './useCases';
 
@@ -49,7 +51,8 @@ export interface HubOptions {
   clock?: Clock;
   sqlLogger?: Logger;
   logger?: HubLogger;
-  providers?: Partial<ChannelProviders>;
+  /** Replace a channel's providers (one, or a list in priority order). */
+  providers?: Partial<Record<Channel, ChannelProvider | ChannelProvider[]>>;
   bus?: EventBus;
 }
 
@@ -60,7 +63,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const logger = options.logger ?? createLogger();
   const bus = options.bus ?? (config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new InProcessEventBus());
   if (bus instanceof RedisEventBus) await bus.whenReady();
-  const providers = { ...providersFromConfig(config), ...options.providers };
+  const providers = providersFromConfig(config, clock, options.providers);
   const parts = { config, db, bus, logger, clock, stores, providers };
   const dispatch = dispatchDeps(parts);
   const dispatcher = new Dispatcher(dispatch, { intervalMs: config.dispatchIntervalMs, leaseMs: config.dispatchLeaseMs, logger });
@@ -69,6 +72,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     oldestDueAt: () => stores.outbox.nextDueAt(),
     subscriptions: () => bus.listenerCount(),
     now: () => clock.now(),
+    providerCircuits: () => providerHealth(providers),
   });
   const useCases = buildUseCases(parts, dispatch, { onQueued: () => dispatcher.wake(), observeSend: (outcome) => metrics.sends.inc({ outcome }) });
   const callbackDispatcher = new CallbackDispatcher({

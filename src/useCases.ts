@@ -66,7 +66,7 @@ export function dispatchDeps({ config, db, bus, logger, clock, stores, providers
 export function buildUseCases(parts: UseCaseParts, dispatch: DispatchDeps, hooks: Pick<SendDeps, 'onQueued' | 'observeSend'>): UseCases {
   const { config, db, bus, logger, clock, stores } = parts;
   const delivery = { db, bus, logger, clock, stores, quietHours: config.quietHours, unreadFallbackHours: config.unreadFallbackHours };
-  const send: SendDeps = Object.freeze({ ...delivery, organisations: stores.organisations, maxMessagesPerPatientPerDay: config.maxMessagesPerPatientPerDay, ...hooks });
+  const send: SendDeps = Object.freeze({ ...delivery, organisations: stores.organisations, reports: stores.reports, maxMessagesPerPatientPerDay: config.maxMessagesPerPatientPerDay, reportCoolingOffDays: config.reportCoolingOffDays, ...hooks });
   return Object.freeze({
     send,
     sendFromTemplate: Object.freeze({ ...send, templates: stores.templates }),

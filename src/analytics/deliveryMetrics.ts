@@ -36,6 +36,8 @@ export interface MetricsRow {
   smsFragmentsAvoided: number;
   smsFragmentsSent: number;
   patientReports: number;
+  /** patientReports per 1,000 messages. */
+  reportsPerThousandMessages: number;
   smsCostAvoidedPence: number;
   smsCostSpentPence: number;
 }
@@ -90,6 +92,7 @@ export function toMetricsRow(raw: Record<string, unknown>, groupBy: MetricsDimen
     smsFragmentsAvoided: avoided,
     smsFragmentsSent: sent,
     patientReports: n('patient_reports'),
+    reportsPerThousandMessages: messages === 0 ? 0 : Math.round((n('patient_reports') / messages) * 1000 * 100) / 100,
     smsCostAvoidedPence: Math.round(avoided * pricePence * 100) / 100,
     smsCostSpentPence: Math.round(sent * pricePence * 100) / 100,
   };

@@ -1,6 +1,8 @@
 /**
  * Sends one due attempt through its channel's provider and records the outcome that
  * dispatchTransition decides (SENT, a retry with backoff, or a move to the next channel).
+ * beforeDispatchTransition first stops an attempt that must no longer go (expired message,
+ * ineligible recipient).
  * The provider is called outside any transaction; the attempt id is its idempotency key.
  */
 import type { DeliveryAttempt } from '../../entities/DeliveryAttempt';
@@ -13,6 +15,8 @@ import { UNRESTRICTED } from '../shared/scope';
 import { Channel, DeliveryStatus } from '../vocabulary/delivery';
 import { type DeliveryDeps, runTransition } from './messageDelivery';
 import type { ChannelProvider, ProviderOutcome, ProviderRequest } from './providers/channelProvider';
+import { beforeDispatchTransition } from './rules/beforeDispatchTransition';
+import { DeliveryDraft } from './rules/deliveryDraft';
 import { dispatchTransition } from './rules/dispatchTransition';
 import { isFinished } from './rules/messageProgress';
 
@@ -21,6 +25,8 @@ export interface DispatchDeps extends DeliveryDeps, UnitOfWorkDeps {
   retryBaseMs: number;
   maxProviderRetries: number;
 }
+
+const NO_PREFERENCES = { optedOutChannels: [], fallbackOrder: [] };
 
 export function providerRequest(message: Message, attempt: DeliveryAttempt, patient: Patient): ProviderRequest {
   const request: ProviderRequest = {
@@ -52,6 +58,20 @@ export async function dispatchAttempt(deps: DispatchDeps, item: OutboxItem): Pro
   const patient = message ? await deps.stores.patients.findByNhsNumber(message.nhsNumber, UNRESTRICTED) : null;
   if (!attempt || !message || !patient || attempt.status !== DeliveryStatus.PENDING || isFinished(message)) {
     await deps.db.transaction((manager) => deps.stores.outbox.complete(item.id, manager));
+    return;
+  }
+
+  // Expired, or a patient since marked deceased or confidential: stop before the provider hears of it.
+  // Whether to stop does not depend on preferences; the locked transition below reads them.
+  const unlocked = new DeliveryDraft(message, [attempt], deps.clock.now());
+  if (beforeDispatchTransition(unlocked, attempt.id, { patient, preferences: NO_PREFERENCES }, deps).outcome === 'applied') {
+    await inUnitOfWork(deps, async (uow) => {
+      const locked = await deps.stores.messages.lockById(message.id, uow.manager);
+      if (!locked) return;
+      const attempts = await deps.stores.attempts.forMessageLocked(message.id, uow.manager);
+      await runTransition(deps, uow, locked, attempts, (draft, reach) => beforeDispatchTransition(draft, attempt.id, reach, deps));
+      await deps.stores.outbox.complete(item.id, uow.manager);
+    });
     return;
   }
 

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { OutboxKind, type OutboxItem } from '../../entities/OutboxItem';
 import type { HubLogger } from '../shared/logger';
 import { dispatchAttempt, type DispatchDeps } from './dispatchAttempt';
-import { deliverSimulatedReceipt, handleUnreadTimeout } from './timedFallbacks';
+import { deliverSimulatedReceipt, handleExpiry, handleNotifiedTimeout, handleUnreadTimeout } from './timedFallbacks';
 
 export interface DispatcherOptions {
   intervalMs: number;
@@ -103,6 +103,8 @@ export class Dispatcher {
       if (item.kind === OutboxKind.DISPATCH) await dispatchAttempt(this.deps, item);
       else if (item.kind === OutboxKind.UNREAD_TIMEOUT) await handleUnreadTimeout(this.deps, item);
       else if (item.kind === OutboxKind.SIMULATED_RECEIPT) await deliverSimulatedReceipt(this.deps, item);
+      else if (item.kind === OutboxKind.NOTIFIED_TIMEOUT) await handleNotifiedTimeout(this.deps, item);
+      else if (item.kind === OutboxKind.EXPIRY) await handleExpiry(this.deps, item);
       this.stats.processed += 1;
     } catch (error) {
       // The claim lapses after its lease and the item is tried again.

@@ -69,8 +69,15 @@ export class OutboxStore {
     return query.getMany();
   }
 
+  /**
+   * Removes the message's due work of these kinds. Called under the message's row lock, so
+   * no one adds work for it meanwhile: the rows are found with a plain read and deleted by
+   * primary key, which on MariaDB locks only those rows, not index gaps that concurrent
+   * removals for other messages would also lock (a deadlock).
+   */
   async removeForMessage(messageId: string, kinds: OutboxKind[], manager: EntityManager): Promise<void> {
-    await manager.getRepository(OutboxItem).delete({ messageId, kind: In(kinds) });
+    const rows = await manager.getRepository(OutboxItem).find({ select: { id: true }, where: { messageId, kind: In(kinds) } });
+    if (rows.length > 0) await manager.getRepository(OutboxItem).delete({ id: In(rows.map((row) => row.id)) });
   }
 
   async depth(): Promise<number> {

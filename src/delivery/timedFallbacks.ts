@@ -1,6 +1,7 @@
 /**
- * Outbox work that is not a provider call: the unread timeout of an NHS App message, and
- * receipts the simulated supplier promised. Both run in one unit of work each.
+ * Outbox work that is not a provider call: the unread and notified-within timeouts of an NHS
+ * App message, a message's expiry, and receipts the simulated supplier promised. Each runs
+ * in one unit of work.
  */
 import type { OutboxItem } from '../../entities/OutboxItem';
 import { inUnitOfWork } from '../db/unitOfWork';
@@ -9,6 +10,8 @@ import type { ScheduledReceipt } from './providers/channelProvider';
 import type { ReceiptDeps } from './recordReceipt';
 import { STALE } from './rules/deliveryDraft';
 import { receiptTransition } from './rules/receiptTransition';
+import { expiryTransition } from './rules/expiryTransition';
+import { notifiedTimeoutTransition } from './rules/notifiedTimeoutTransition';
 import { unreadTimeoutTransition } from './rules/unreadTimeoutTransition';
 
 /** An NHS App message still unread after its timeout falls back to the next channel. */
@@ -19,6 +22,28 @@ export async function handleUnreadTimeout(deps: ReceiptDeps, item: OutboxItem): 
     if (!message || !still) return;
     const attempts = await deps.stores.attempts.forMessageLocked(message.id, uow.manager);
     await runTransition(deps, uow, message, attempts, (draft, reach) => unreadTimeoutTransition(draft, item.attemptId, reach, deps));
+  });
+}
+
+/** The NHS App has not reported NOTIFIED in time: the message falls back (routing.notifiedWithinMinutes). */
+export async function handleNotifiedTimeout(deps: ReceiptDeps, item: OutboxItem): Promise<void> {
+  await inUnitOfWork(deps, async (uow) => {
+    const message = await deps.stores.messages.lockById(item.messageId, uow.manager);
+    const still = await deps.stores.outbox.complete(item.id, uow.manager);
+    if (!message || !still) return;
+    const attempts = await deps.stores.attempts.forMessageLocked(message.id, uow.manager);
+    await runTransition(deps, uow, message, attempts, (draft, reach) => notifiedTimeoutTransition(draft, item.attemptId, reach, deps));
+  });
+}
+
+/** The message's expiresAt has come: whatever is still outstanding stops. */
+export async function handleExpiry(deps: ReceiptDeps, item: OutboxItem): Promise<void> {
+  await inUnitOfWork(deps, async (uow) => {
+    const message = await deps.stores.messages.lockById(item.messageId, uow.manager);
+    const still = await deps.stores.outbox.complete(item.id, uow.manager);
+    if (!message || !still) return;
+    const attempts = await deps.stores.attempts.forMessageLocked(message.id, uow.manager);
+    await runTransition(deps, uow, message, attempts, (draft) => expiryTransition(draft));
   });
 }
 

@@ -8,6 +8,7 @@ import { DeliveryEventType } from '../vocabulary/events';
 import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../vocabulary/messages';
 import { OrganisationType } from '../vocabulary/organisationType';
 import { ERROR_CODES } from '../shared/errors';
+import { CircuitState } from '../vocabulary/providers';
 
 const ErrorCodeEnum = Object.fromEntries(ERROR_CODES.map((code) => [code, code]));
 
@@ -25,5 +26,6 @@ registerEnumType(OrganisationType, { name: 'OrganisationType' });
 registerEnumType(DeliveryEventType, { name: 'DeliveryEventType' });
 registerEnumType(MetricsDimension, { name: 'MetricsDimension' });
 registerEnumType(StatusCallbackEvent, { name: 'StatusCallbackEvent' });
+registerEnumType(CircuitState, { name: 'CircuitState' });
 
 export { ErrorCodeEnum };

@@ -40,6 +40,8 @@ export function newMessage(essentials: MessageEssentials, details: Partial<Messa
     fallbackOrder: null,
     unreadFallbackHours: null,
     nudgeWhenUnnotified: false,
+    notifiedWithinMinutes: null,
+    expiresAt: null,
     notificationsEnabledAtSend: null,
     updatedAt: essentials.createdAt,
     deliveredAt: null,

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { SendMessageRequest } from './sendMessageRequest';
 
 export function requestFingerprint(request: SendMessageRequest): string {
-  const canonical = JSON.stringify([
+  const fields: unknown[] = [
     request.nhsNumber,
     request.organisationOdsCode.trim().toUpperCase(),
     request.category,
@@ -18,6 +18,10 @@ export function requestFingerprint(request: SendMessageRequest): string {
     request.routing?.fallbackOrder ?? null,
     request.routing?.unreadFallbackHours ?? null,
     request.routing?.nudgeWhenUnnotified ?? null,
-  ]);
+  ];
+  // Added only when asked for, so requests stored before these fields existed keep their fingerprint.
+  if (request.expiresAt) fields.push({ expiresAt: request.expiresAt.toISOString() });
+  if (request.routing?.notifiedWithinMinutes) fields.push({ notifiedWithinMinutes: request.routing.notifiedWithinMinutes });
+  const canonical = JSON.stringify(fields);
   return createHash('sha256').update(canonical).digest('hex');
 }

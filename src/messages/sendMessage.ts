@@ -15,10 +15,11 @@ import { assertOdsCode } from '../organisations/odsCode';
 import type { OrganisationStore } from '../organisations/organisationStore';
 import { isValidNhsNumber, normaliseNhsNumber } from '../patients/nhsNumber';
 import { validateFallbackOrder } from '../preferences/fallbackOrder';
-import { HOUR_MS } from '../shared/durations';
+import { DAY_MS, HOUR_MS } from '../shared/durations';
 import { HubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
-import { LegalBasis, MessageDirection, MessageStatus } from '../vocabulary/messages';
+import { LegalBasis, MessageDirection, MessageStatus, ReportReason } from '../vocabulary/messages';
+import type { PatientReportStore } from './patientReportStore';
 import { requestFingerprint } from './requestFingerprint';
 import type { SendMessageRequest } from './sendMessageRequest';
 import { newMessage } from './newMessage';
@@ -36,7 +37,10 @@ export interface SendResult {
 
 export interface SendDeps extends DeliveryDeps, UnitOfWorkDeps {
   organisations: OrganisationStore;
+  reports: PatientReportStore;
   maxMessagesPerPatientPerDay: number;
+  /** Days an UNWANTED or TOO_MANY report pauses the organisation's non-urgent messages to the patient. */
+  reportCoolingOffDays: number;
   /** Called after a send commits, so a local dispatcher can start at once. */
   onQueued?: () => void;
   /** Counts each send's outcome (accepted, replayed, or the error code) for operators. */
@@ -44,6 +48,7 @@ export interface SendDeps extends DeliveryDeps, UnitOfWorkDeps {
 }
 
 const MAX_UNREAD_FALLBACK_HOURS = 24 * 14;
+const COOLING_OFF_REASONS = [ReportReason.UNWANTED, ReportReason.TOO_MANY];
 
 function validateRequest(request: SendMessageRequest): void {
   if (!request.legalBasis || !Object.values(LegalBasis).includes(request.legalBasis)) {
@@ -63,6 +68,11 @@ function validateRequest(request: SendMessageRequest): void {
     throw new HubError('BAD_USER_INPUT', `routing.unreadFallbackHours must be a whole number of hours from 0 to ${MAX_UNREAD_FALLBACK_HOURS}`);
   }
   if (request.routing?.fallbackOrder) validateFallbackOrder(request.routing.fallbackOrder);
+  const minutes = request.routing?.notifiedWithinMinutes;
+  if (minutes != null && (!Number.isInteger(minutes) || minutes < 0 || minutes > MAX_UNREAD_FALLBACK_HOURS * 60)) {
+    throw new HubError('BAD_USER_INPUT', `routing.notifiedWithinMinutes must be a whole number of minutes from 0 to ${MAX_UNREAD_FALLBACK_HOURS * 60}`);
+  }
+  if (request.expiresAt != null && Number.isNaN(request.expiresAt.getTime())) throw new HubError('BAD_USER_INPUT', 'expiresAt must be a date and time');
 }
 
 async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string, fingerprint: string, manager?: EntityManager): Promise<SendResult | null> {
@@ -72,6 +82,14 @@ async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string
     throw new HubError('DUPLICATE_REQUEST', `idempotencyKey "${key}" was already used for a different message from ${organisationOdsCode}`);
   }
   return { message: existing, replayed: true };
+}
+
+/** The end of the cooling-off period the patient's latest UNWANTED or TOO_MANY report about this organisation started, if any. */
+async function coolingOffEnd(deps: SendDeps, organisationOdsCode: string, nhsNumber: string, now: Date, manager: EntityManager): Promise<Date | null> {
+  const period = deps.reportCoolingOffDays * DAY_MS;
+  if (period <= 0) return null;
+  const reportedAt = await deps.reports.lastReportedAt(organisationOdsCode, nhsNumber, COOLING_OFF_REASONS, new Date(now.getTime() - period), manager);
+  return reportedAt ? new Date(reportedAt.getTime() + period) : null;
 }
 
 export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
@@ -151,14 +169,17 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
           fallbackOrder: routing.fallbackOrder?.length ? routing.fallbackOrder : null,
           unreadFallbackHours: routing.unreadFallbackHours ?? null,
           nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
+          notifiedWithinMinutes: routing.notifiedWithinMinutes || null,
+          expiresAt: request.expiresAt ?? null,
           notificationsEnabledAtSend: preferences.notificationsEnabled,
           templateId: request.templateId ?? null,
         },
       );
-      const transition = sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps);
-      if (transition.outcome === 'refused' && transition.code === 'NO_REACHABLE_CHANNEL' && !mayReadPatient) {
-        // Channel-by-channel reasons would describe the patient's opt-outs and contact details.
-        throw new HubError('NO_REACHABLE_CHANNEL', 'Neither the NHS App nor any fallback channel can reach this patient');
+      const coolingOffUntil = await coolingOffEnd(deps, organisationOdsCode, patient.nhsNumber, now, uow.manager);
+      const transition = sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps, { coolingOffUntil });
+      if (transition.outcome === 'refused' && !mayReadPatient && (transition.code === 'NO_REACHABLE_CHANNEL' || transition.code === 'RECIPIENT_INELIGIBLE')) {
+        // The reasons would describe the patient's record: opt-outs, contact details, deceased or confidential.
+        throw new HubError(transition.code, transition.code === 'NO_REACHABLE_CHANNEL' ? 'Neither the NHS App nor any fallback channel can reach this patient' : 'This patient cannot be sent this message');
       }
       const effects = effectsOf(transition);
       // Last of all, the links against the patient's own record: a request this lets through is a

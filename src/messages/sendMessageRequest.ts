@@ -13,7 +13,9 @@ export interface SendMessageRequest {
   purpose?: string | null;
   timeCritical?: boolean | null;
   idempotencyKey?: string | null;
-  routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null } | null;
+  routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null; notifiedWithinMinutes?: number | null } | null;
+  /** Never deliver after this time. */
+  expiresAt?: Date | null;
   /** The template the subject and body were rendered from. */
   templateId?: string | null;
 }

@@ -15,6 +15,16 @@ export function patientCursor(patient: Patient): string {
   return encodeCursor(CURSOR_KIND, [patient.familyName, patient.givenName, patient.nhsNumber]);
 }
 
+/**
+ * A confidential record's contact details are read only by its registered practice and by
+ * unbound callers (ADMIN; other unbound roles cannot read contact fields at all). Any other
+ * organisation sees the patient without them.
+ */
+export function asSeenBy(patient: Patient, scope: AccessScope): Patient {
+  if (!patient.confidential || scope.organisationOdsCode === null || patient.gpPracticeOdsCode === scope.organisationOdsCode) return patient;
+  return Object.assign(new Patient(), patient, { mobileNumber: null, email: null, postalAddress: null });
+}
+
 export class PatientStore {
   constructor(private readonly db: Database) {}
 
@@ -30,11 +40,13 @@ export class PatientStore {
 
   async findByNhsNumbers(nhsNumbers: readonly string[], scope: AccessScope): Promise<Patient[]> {
     if (nhsNumbers.length === 0) return [];
-    return this.scoped(scope).andWhere('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...nhsNumbers] }).getMany();
+    const rows = await this.scoped(scope).andWhere('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...nhsNumbers] }).getMany();
+    return rows.map((row) => asSeenBy(row, scope));
   }
 
   async findByNhsNumber(nhsNumber: string, scope: AccessScope, manager?: EntityManager): Promise<Patient | null> {
-    return this.scoped(scope, manager).andWhere('p.nhs_number = :nhsNumber', { nhsNumber }).getOne();
+    const row = await this.scoped(scope, manager).andWhere('p.nhs_number = :nhsNumber', { nhsNumber }).getOne();
+    return row ? asSeenBy(row, scope) : null;
   }
 
   async save(patient: Patient, manager: EntityManager): Promise<Patient> {
@@ -77,7 +89,7 @@ export class PatientStore {
         { cf: family, cg: given, cn: nhs },
       );
     }
-    const rows = await query.getMany();
+    const rows = (await query.getMany()).map((row) => asSeenBy(row, scope));
     return { ...toPage(rows, options.size, patientCursor), totalCount };
   }
 

@@ -1,4 +1,7 @@
-/** Creates or updates a patient's demographics and contact details. */
+/**
+ * Creates or updates a patient's demographics and contact details, and the deceased and
+ * confidential flags (a deceased patient is never messaged; src/delivery/rules/recipientEligibility.ts).
+ */
 import { Patient } from '../../entities/Patient';
 import type { Database } from '../db/database';
 import type { OrganisationStore } from '../organisations/organisationStore';
@@ -19,6 +22,9 @@ export interface PatientDetails {
   postalAddress?: string | null;
   nhsAppUser: boolean;
   gpPracticeOdsCode?: string | null;
+  /** Unset keeps what is recorded (false for a new patient). */
+  deceased?: boolean | null;
+  confidential?: boolean | null;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -96,8 +102,10 @@ export async function upsertPatient(
     if (practice !== null && (details.gpPracticeOdsCode !== practice || (existing && existing.gpPracticeOdsCode !== practice))) {
       throw new HubError('FORBIDDEN', `This key may only add or update patients registered at ${practice}`);
     }
-    const patient = existing ?? Object.assign(new Patient(), { nhsNumber, createdAt: now });
+    const patient = existing ?? Object.assign(new Patient(), { nhsNumber, createdAt: now, deceased: false, confidential: false });
     Object.assign(patient, details, { updatedAt: now });
+    if (input.deceased != null) patient.deceased = input.deceased;
+    if (input.confidential != null) patient.confidential = input.confidential;
     return deps.patients.save(patient, manager);
   });
 }

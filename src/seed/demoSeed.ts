@@ -156,7 +156,9 @@ export async function seedDemoData(db: Database, now: Date): Promise<{ organisat
       const count = 2 + (i % 3);
       for (let n = 0; n < count; n += 1) {
         const template = pick(SENT_TEMPLATES);
-        const status = statuses[(i + n) % statuses.length];
+        const cycled = statuses[(i + n) % statuses.length];
+        // Some messages still sending in the cycle ran out of time instead.
+        const status = cycled === MessageStatus.SENDING && i % 4 === 1 ? MessageStatus.EXPIRED : cycled;
         const createdAt = new Date(now.getTime() - Math.floor(random() * 29 * 24 + 1) * HOUR_MS - n * 60_000);
         const organisationOdsCode = n === 2 ? 'RXQ' : (patient.gpPracticeOdsCode as string);
         const message = newMessage(
@@ -220,6 +222,7 @@ function demoAttempts(message: Message, patient: Patient, status: MessageStatus)
       status: DeliveryStatus.PENDING,
       failureReason: null,
       providerReference: null,
+      provider: null,
       notification: null,
       retryCount: 0,
       createdAt: t(0),
@@ -241,6 +244,12 @@ function demoAttempts(message: Message, patient: Patient, status: MessageStatus)
       );
     case MessageStatus.SENDING:
       return [attempt(1, Channel.NHS_APP, { status: DeliveryStatus.SENT, sentAt: t(1), providerReference: ref() })];
+    case MessageStatus.EXPIRED:
+      Object.assign(message, { expiresAt: t(25 * 60), fallbackUsed: true });
+      return [
+        attempt(1, Channel.NHS_APP, { status: DeliveryStatus.SENT, sentAt: t(1), providerReference: ref(), notification: NotificationStatus.UNNOTIFIED }),
+        attempt(2, Channel.SMS, { status: DeliveryStatus.SKIPPED, failureReason: FailureReason.EXPIRED, updatedAt: t(25 * 60) }),
+      ];
     case MessageStatus.CANCELLED:
       Object.assign(message, { cancelledAt: t(2) });
       return [attempt(1, Channel.NHS_APP, { status: DeliveryStatus.SKIPPED })];

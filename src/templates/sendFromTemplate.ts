@@ -27,7 +27,7 @@ export interface SendFromTemplateRequest {
   templateId: string;
   recipients: TemplateRecipient[];
   timeCritical?: boolean | null;
-  routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null } | null;
+  routing?: { fallbackOrder?: Channel[] | null; unreadFallbackHours?: number | null; nudgeWhenUnnotified?: boolean | null; notifiedWithinMinutes?: number | null } | null;
   expiresAt?: Date | null;
 }
 
@@ -43,7 +43,6 @@ export async function sendableTemplate(templates: TemplateStore, id: string, sco
 
 export async function sendFromTemplate(deps: SendFromTemplateDeps, request: SendFromTemplateRequest, scope: AccessScope, audit?: SendAudit): Promise<BatchItemResult[]> {
   if (request.recipients.length > MAX_BATCH_SIZE) throw new HubError('BAD_USER_INPUT', `A batch holds at most ${MAX_BATCH_SIZE} messages; split it into several requests`);
-  if (request.expiresAt) throw new HubError('BAD_USER_INPUT', 'expiresAt is not supported by this hub; leave it out');
   const template = await sendableTemplate(deps.templates, request.templateId, scope);
   const organisation = await deps.organisations.findByOdsCode(template.organisationOdsCode);
   if (!organisation) throw new HubError('NOT_FOUND', `No organisation with ODS code ${template.organisationOdsCode}`);
@@ -74,6 +73,7 @@ export async function sendFromTemplate(deps: SendFromTemplateDeps, request: Send
       timeCritical: request.timeCritical,
       idempotencyKey: recipient.idempotencyKey,
       routing: request.routing,
+      expiresAt: request.expiresAt,
       templateId: template.id,
     };
   };

@@ -33,6 +33,7 @@ export enum FailureReason {
   DELIVERY_TIMEOUT = 'DELIVERY_TIMEOUT',
   UNREAD_TIMEOUT = 'UNREAD_TIMEOUT',
   INVALID_CONTACT_DETAILS = 'INVALID_CONTACT_DETAILS',
+  EXPIRED = 'EXPIRED',
 }
 
 /** Fallback order when neither the request nor the patient's preferences give one. */

@@ -6,6 +6,8 @@ export enum MessageStatus {
   READ = 'READ',
   FAILED = 'FAILED',
   CANCELLED = 'CANCELLED',
+  /** Not delivered before its expiresAt; nothing more will be sent. */
+  EXPIRED = 'EXPIRED',
 }
 
 export enum MessageDirection {

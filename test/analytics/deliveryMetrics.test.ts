@@ -195,6 +195,21 @@ describe('deliveryMetrics on a hand-worked fixture', () => {
     ]);
   });
 
+  it('shows patient reports per 1,000 messages by organisation and category', async () => {
+    const query = `query ($filter: MetricsFilter!, $groupBy: [MetricsDimension!]) {
+      deliveryMetrics(filter: $filter, groupBy: $groupBy) { organisationOdsCode category messages patientReports reportsPerThousandMessages }
+    }`;
+    const result = await server.graphql(query, { filter: RANGE, groupBy: ['ORGANISATION', 'CATEGORY'] }, bearer(analystKey));
+    expect(result.errors).toBeUndefined();
+    const rows = result.data!.deliveryMetrics as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.organisationOdsCode, r.category, r.messages, r.patientReports, r.reportsPerThousandMessages])).toEqual([
+      ['A81001', 'NHS_APP_MESSAGING', 3, 1, 333.33],
+      ['B82005', 'IM1_PFS', 1, 0, 0],
+      // two reports about one message: 2,000 per 1,000
+      ['B82005', 'NHS_APP_MESSAGING', 1, 2, 2000],
+    ]);
+  });
+
   it('filters by organisation, category and channel', async () => {
     expect((await metrics({ organisationOdsCodes: ['B82005'] }))[0]).toMatchObject({ messages: 2, delivered: 1, patientReports: 2 });
     expect((await metrics({ categories: ['IM1_PFS'] }))[0]).toMatchObject({ messages: 1, delivered: 0 });

@@ -353,6 +353,20 @@ const QUERY_ROWS: Record<string, Row> = {
     },
   },
 
+  providerHealth: {
+    access: only(['DASHBOARD', 'ADMIN']),
+    prepare: async () => ({ probe: { query: '{ providerHealth { channel provider state recentCalls recentFailureRate lastFailureAt } }' } }),
+    allowed: (data) => {
+      // one row per configured provider, every channel in the contract's order
+      expect(data.providerHealth.map((row: { channel: string }) => row.channel)).toEqual(['NHS_APP', 'SMS', 'EMAIL', 'LETTER']);
+      for (const row of data.providerHealth) {
+        expect(['CLOSED', 'OPEN', 'HALF_OPEN']).toContain(row.state);
+        expect(row.recentFailureRate).toBeGreaterThanOrEqual(0);
+        expect(row.recentFailureRate).toBeLessThanOrEqual(1);
+      }
+    },
+  },
+
   // (A row for a contract field the server does not serve yet only checks that it is in the contract.)
   deliveryMetrics: {
     access: only(['ANALYST', 'DASHBOARD', 'ADMIN']),

@@ -112,7 +112,7 @@ const TARGETS: Target[] = [
     variables: (s: string) => ({ i: patientInputWith(field, s) }),
   })),
   { name: 'updateChannelPreferences(nhsNumber)', query: 'mutation ($s: NhsNumber!) { updateChannelPreferences(input: { nhsNumber: $s, notificationsEnabled: true }) { notificationsEnabled } }', variables: (s) => ({ s }) },
-  ...['nhsNumber', 'organisationOdsCode', 'subject', 'body', 'purpose', 'idempotencyKey'].flatMap((field) => [
+  ...['nhsNumber', 'organisationOdsCode', 'subject', 'body', 'purpose', 'idempotencyKey', 'expiresAt'].flatMap((field) => [
     { name: `sendMessage(${field})`, query: SEND, variables: (s: string) => ({ input: sendInputWith(field, s) }) },
     { name: `sendMessages(${field})`, query: SEND_MANY, variables: (s: string) => ({ m: [sendInputWith(field, s)] }) },
   ]),

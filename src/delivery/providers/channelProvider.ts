@@ -1,6 +1,7 @@
 /**
- * What the dispatcher asks of a channel's supplier. Each channel has one provider: the
- * simulated supplier by default, or the HTTP provider when PROVIDER_URL_<CHANNEL> is set.
+ * What the dispatcher asks of a channel's supplier. Each channel has a list of providers
+ * (src/delivery/providers/providerList.ts): the simulated supplier by default, or one HTTP
+ * provider per URL in PROVIDER_URL_<CHANNEL>.
  */
 import { type Channel, type DeliveryStatus, FailureReason, type NotificationStatus } from '../../vocabulary/delivery';
 
@@ -28,12 +29,13 @@ export interface ScheduledReceipt {
   failureReason?: FailureReason;
 }
 
+/** `provider` names which of the channel's providers gave the answer. */
 export type ProviderOutcome =
-  | { kind: 'accepted'; providerReference: string; scheduledReceipts?: ScheduledReceipt[] }
+  | { kind: 'accepted'; providerReference: string; scheduledReceipts?: ScheduledReceipt[]; provider?: string }
   /** Permanent: the dispatcher moves to the next channel. */
-  | { kind: 'rejected'; reason: FailureReason; detail: string }
+  | { kind: 'rejected'; reason: FailureReason; detail: string; provider?: string }
   /** Temporary: retried with exponential backoff. */
-  | { kind: 'temporary'; detail: string };
+  | { kind: 'temporary'; detail: string; provider?: string };
 
 export interface ChannelProvider {
   readonly name: string;

@@ -18,6 +18,8 @@ export interface HttpProviderOptions {
   channel: Channel;
   url: string;
   timeoutMs: number;
+  /** How health and attempts name it; default http:<CHANNEL>. */
+  name?: string;
 }
 
 /** Longest detail excerpt taken from a supplier's response body. */
@@ -76,7 +78,7 @@ export class HttpProvider implements ChannelProvider {
     this.channel = options.channel;
     this.url = options.url;
     this.timeoutMs = options.timeoutMs;
-    this.name = `http:${options.channel}`;
+    this.name = options.name ?? `http:${options.channel}`;
   }
 
   async send(request: ProviderRequest): Promise<ProviderOutcome> {

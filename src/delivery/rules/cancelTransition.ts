@@ -13,7 +13,7 @@ export function cancelTransition(draft: DeliveryDraft, beingSent: boolean): Tran
   const sent = draft.attempts.some((a) => a.status !== DeliveryStatus.PENDING && a.status !== DeliveryStatus.SKIPPED);
   if (sent || isFinished(message) || hasBeenDelivered(message)) return refused('BAD_USER_INPUT', 'This message has already been sent, so it can no longer be cancelled');
   if (beingSent) return refused('BAD_USER_INPUT', 'This message is being sent right now, so it can no longer be cancelled');
-  draft.removeDue([OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT, OutboxKind.SIMULATED_RECEIPT]);
+  draft.removeDue([OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT, OutboxKind.SIMULATED_RECEIPT, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.EXPIRY]);
   draft.skipPending();
   draft.setMessage({ status: MessageStatus.CANCELLED, cancelledAt: draft.now, scheduledFor: null });
   draft.deliveryEvent(DeliveryEventType.CANCELLED, draft.now);

@@ -3,12 +3,17 @@
  * is not possible or not read, it falls back through SMS, email and letter in the order chosen by
  * the sender's routing rule, else the patient's preference, else the hub default. A channel that
  * cannot be used is recorded as skipped with its reason, so the patient's delivery history can
- * say why a letter arrived instead of an app message.
+ * say why a letter arrived instead of an app message. A confidential record is only ever
+ * reached through the NHS App, behind NHS login: its other channels are RECIPIENT_INELIGIBLE.
  */
 import { Channel, DEFAULT_FALLBACK_ORDER, FailureReason } from '../../vocabulary/delivery';
 
 export interface CascadePatient {
   nhsAppUser: boolean;
+  /** A confidential record's contact details never go to an SMS, email or letter supplier. */
+  confidential?: boolean;
+  /** A deceased patient is never messaged (src/delivery/rules/recipientEligibility.ts). */
+  deceased?: boolean;
   mobileNumber?: string | null;
   email?: string | null;
   postalAddress?: string | null;
@@ -81,6 +86,7 @@ export function blockReason(channel: Channel, input: CascadeInput): FailureReaso
     if (isOptedOut(channel, input)) return FailureReason.CHANNEL_OPTED_OUT;
     return null;
   }
+  if (input.patient.confidential) return FailureReason.RECIPIENT_INELIGIBLE;
   if (isOptedOut(channel, input)) return FailureReason.CHANNEL_OPTED_OUT;
   if (!hasValue(contactDetailFor(channel, input.patient))) return FailureReason.NO_CONTACT_DETAILS;
   return null;

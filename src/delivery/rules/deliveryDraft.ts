@@ -13,7 +13,7 @@ import type { DeliveryEventType } from '../../vocabulary/events';
 
 export interface DueWork {
   kind: OutboxKind;
-  attemptId: string;
+  attemptId: string | null;
   dueAt: Date;
   payload?: string | null;
 }
@@ -90,6 +90,7 @@ export class DeliveryDraft {
       status,
       failureReason,
       providerReference: null,
+      provider: null,
       notification: null,
       retryCount: 0,
       createdAt: this.now,
@@ -105,10 +106,10 @@ export class DeliveryDraft {
     return attempt;
   }
 
-  /** Every attempt still waiting to be sent (but `except`) is skipped. */
-  skipPending(except: DeliveryAttempt | null = null): void {
+  /** Every attempt still waiting to be sent (but `except`) is skipped, with `reason` when one is given. */
+  skipPending(except: DeliveryAttempt | null = null, reason: FailureReason | null = null): void {
     for (const attempt of this.attempts.filter((a) => a !== except && a.status === DeliveryStatus.PENDING)) {
-      this.setAttempt(attempt, { status: DeliveryStatus.SKIPPED });
+      this.setAttempt(attempt, { status: DeliveryStatus.SKIPPED, ...(reason ? { failureReason: reason } : {}) });
     }
   }
 

@@ -1,11 +1,11 @@
 /**
  * What a provider's answer does to the attempt it was asked to send: accepted makes it SENT
- * (with the unread timer and any receipts the simulator promised), a temporary error is
+ * (with the unread and notified-within timers and any receipts the simulator promised), a temporary error is
  * retried with backoff until the retries run out, and a permanent failure moves on to the
  * next channel.
  */
 import { OutboxKind } from '../../../entities/OutboxItem';
-import { HOUR_MS } from '../../shared/durations';
+import { HOUR_MS, MINUTE_MS } from '../../shared/durations';
 import { Channel, DeliveryStatus, FailureReason } from '../../vocabulary/delivery';
 import { DeliveryEventType } from '../../vocabulary/events';
 import { MessageStatus } from '../../vocabulary/messages';
@@ -35,9 +35,10 @@ export function dispatchTransition(draft: DeliveryDraft, attemptId: string, outc
   const attempt = draft.attempt(attemptId);
   if (!attempt || !isDispatchable(draft, attemptId)) return STALE;
   const now = draft.now;
+  const provider = outcome.provider ?? attempt.provider ?? null;
 
   if (outcome.kind === 'accepted') {
-    draft.setAttempt(attempt, { status: DeliveryStatus.SENT, sentAt: now, providerReference: outcome.providerReference });
+    draft.setAttempt(attempt, { status: DeliveryStatus.SENT, sentAt: now, providerReference: outcome.providerReference, provider });
     const status = advancedStatus(draft.message, MessageStatus.SENDING);
     draft.setMessage({ ...(status ? { status } : {}), scheduledFor: null });
     draft.deliveryEvent(DeliveryEventType.SENT, now, attempt);
@@ -45,18 +46,22 @@ export function dispatchTransition(draft: DeliveryDraft, attemptId: string, outc
     if (attempt.channel === Channel.NHS_APP && unreadHours > 0) {
       draft.addDue({ kind: OutboxKind.UNREAD_TIMEOUT, attemptId: attempt.id, dueAt: new Date(now.getTime() + unreadHours * HOUR_MS) });
     }
+    const notifiedMinutes = draft.message.notifiedWithinMinutes ?? 0;
+    if (attempt.channel === Channel.NHS_APP && notifiedMinutes > 0) {
+      draft.addDue({ kind: OutboxKind.NOTIFIED_TIMEOUT, attemptId: attempt.id, dueAt: new Date(now.getTime() + notifiedMinutes * MINUTE_MS) });
+    }
     for (const receipt of outcome.scheduledReceipts ?? []) {
       draft.addDue({ kind: OutboxKind.SIMULATED_RECEIPT, attemptId: attempt.id, payload: JSON.stringify(receipt), dueAt: new Date(now.getTime() + receipt.delayMs) });
     }
     return draft.applied();
   }
   if (outcome.kind === 'temporary' && attempt.retryCount < settings.maxProviderRetries) {
-    draft.setAttempt(attempt, { retryCount: attempt.retryCount + 1 });
+    draft.setAttempt(attempt, { retryCount: attempt.retryCount + 1, provider });
     draft.retryAt(new Date(now.getTime() + retryDelayMs(attempt.retryCount, settings.retryBaseMs)));
     return draft.applied();
   }
   const reason = outcome.kind === 'rejected' ? outcome.reason : FailureReason.PROVIDER_ERROR;
-  draft.setAttempt(attempt, { status: DeliveryStatus.FAILED, failureReason: reason, failedAt: now });
+  draft.setAttempt(attempt, { status: DeliveryStatus.FAILED, failureReason: reason, failedAt: now, provider });
   moveOn(draft, reach, settings, { channel: attempt.channel, reason });
   return draft.applied();
 }

@@ -1,6 +1,6 @@
 /**
  * How far a message has got: its status only moves forward (QUEUED < SENDING < DELIVERED
- * < READ), CANCELLED and FAILED end it, and an attempt only moves forward too (PENDING <
+ * < READ), CANCELLED, FAILED and EXPIRED end it, and an attempt only moves forward too (PENDING <
  * SENT < DELIVERED < READ; FAILED and SKIPPED are final).
  */
 import type { DeliveryAttempt } from '../../../entities/DeliveryAttempt';
@@ -15,6 +15,7 @@ const MESSAGE_RANK: Record<MessageStatus, number> = {
   [MessageStatus.READ]: 3,
   [MessageStatus.FAILED]: 0,
   [MessageStatus.CANCELLED]: 0,
+  [MessageStatus.EXPIRED]: 0,
 };
 
 export const ATTEMPT_RANK: Record<DeliveryStatus, number> = {
@@ -27,7 +28,7 @@ export const ATTEMPT_RANK: Record<DeliveryStatus, number> = {
 };
 
 export function isFinished(message: Pick<Message, 'status'>): boolean {
-  return message.status === MessageStatus.CANCELLED || message.status === MessageStatus.FAILED;
+  return message.status === MessageStatus.CANCELLED || message.status === MessageStatus.FAILED || message.status === MessageStatus.EXPIRED;
 }
 
 export function hasBeenDelivered(message: Pick<Message, 'status'>): boolean {

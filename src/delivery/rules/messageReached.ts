@@ -1,7 +1,7 @@
 /**
  * A delivery on any channel ends the cascade: the message is DELIVERED (or READ), later
  * attempts still waiting are skipped and their due work removed. An NHS App delivery keeps
- * its unread timer until the message is read.
+ * its unread, notified-within and expiry timers until the message is read.
  */
 import type { DeliveryAttempt } from '../../../entities/DeliveryAttempt';
 import { OutboxKind } from '../../../entities/OutboxItem';
@@ -23,5 +23,6 @@ export function messageReached(draft: DeliveryDraft, by: DeliveryAttempt | null,
     scheduledFor: null,
   });
   draft.skipPending(by);
-  draft.removeDue(read || by?.channel !== Channel.NHS_APP ? [OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT] : [OutboxKind.DISPATCH]);
+  // Once read, or delivered elsewhere, the cascade is over: no timer (unread, notified-within, expiry) is needed.
+  draft.removeDue(read || by?.channel !== Channel.NHS_APP ? [OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.EXPIRY] : [OutboxKind.DISPATCH]);
 }

@@ -70,7 +70,7 @@ export function planStep(message: CascadeMessage, reach: Reach, from: MoveOnFrom
 
 /** A skipped channel the message was never meant for is passed over, not fallen back from. */
 function wasMeantFor(reason: FailureReason): boolean {
-  return reason !== FailureReason.TIME_CRITICAL;
+  return reason !== FailureReason.TIME_CRITICAL && reason !== FailureReason.RECIPIENT_INELIGIBLE;
 }
 
 /** A new PENDING attempt on `channel` and its dispatch; quiet hours hold non-urgent sends back. */
@@ -84,6 +84,8 @@ function queueAttempt(draft: DeliveryDraft, channel: Channel, settings: MoveOnSe
 
 /** Moves the draft's message on from `from` (or starts it); returns the channel queued next, if any. */
 export function moveOn(draft: DeliveryDraft, reach: Reach, settings: MoveOnSettings, from: MoveOnFrom | null): Channel | null {
+  // A cancelled, failed or expired message goes nowhere, whatever a late receipt or timer says.
+  if (isFinished(draft.message)) return null;
   const step = planStep(draft.message, reach, from);
   for (const skip of step.skipped) draft.addAttempt(skip.channel, DeliveryStatus.SKIPPED, skip.reason);
 

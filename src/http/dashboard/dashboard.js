@@ -12,6 +12,8 @@
  *   Counters, breakdowns and the feed count events since the page opened (ids after the
  *   newest at opening); the "Last hour" panel and the per-minute chart count every event
  *   that occurred in the rolling last 60 minutes, from the same stream.
+ * - Every 15 seconds the page asks for providerHealth and names any provider whose circuit
+ *   is open (its attempts go to the next provider in the list until its trial call).
  * - A fallback is a message moving from one channel to another because the first could not
  *   deliver it. A time-critical message skips the NHS App by design: it is shown as sent
  *   straight to SMS and is not counted as a fallback.
@@ -40,6 +42,9 @@ const FALLBACK_SUBSCRIPTION = `subscription DashboardFallbackEvents($after: ID) 
 const STARTING_POINT_QUERY = `query DashboardStartingPoint($hourAgo: DateTime!) {
   newest: latestEventId
   hourAgo: latestEventId(before: $hourAgo)
+}`;
+const PROVIDER_HEALTH_QUERY = `query DashboardProviderHealth {
+  providerHealth { channel provider state recentCalls recentFailureRate }
 }`;
 const HOUR = 60 * 60_000;
 const REFRESH_EVERY_MS = 15_000;
@@ -76,6 +81,7 @@ const REASON_NAMES = {
   TIME_CRITICAL: 'time critical',
   UNNOTIFIED: 'not notified',
   UNREAD_TIMEOUT: 'unread in time',
+  EXPIRED: 'expired',
 };
 
 const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: TIME_ZONE });
@@ -602,12 +608,40 @@ async function loadStartingPoint(key) {
   }
 }
 
+/** Shows every provider whose circuit is open (or on its trial call); hides the alert when none is. */
+async function loadProviderHealth(key) {
+  try {
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: PROVIDER_HEALTH_QUERY }),
+      cache: 'no-store',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    });
+    const result = await response.json().catch(() => ({}));
+    if (!response.ok || !Array.isArray(result.data?.providerHealth)) return;
+    const troubled = result.data.providerHealth.filter((row) => row.state !== 'CLOSED');
+    const items = troubled.map((row) => {
+      const item = document.createElement('li');
+      const state = row.state === 'OPEN' ? 'circuit open, skipped' : 'trial call (half open)';
+      item.textContent = `${CHANNEL_NAMES[row.channel] ?? row.channel}: ${row.provider} — ${state}; ${Math.round(row.recentFailureRate * 100)}% of ${row.recentCalls} recent calls failed`;
+      return item;
+    });
+    $('provider-alert-list').replaceChildren(...items);
+    $('provider-alert').hidden = items.length === 0;
+  } catch {
+    // The next refresh tries again; the alert keeps what it last knew.
+  }
+}
+
 /* ------------------------------------------------------------ page flow */
 
 function resetBoard() {
   state = emptyState();
   $('feed').tBodies[0].replaceChildren();
   $('feed-empty').hidden = false;
+  $('provider-alert').hidden = true;
   for (const node of document.querySelectorAll('[data-hour]')) node.textContent = '–';
   $('hour-delivery-rate').textContent = '–';
   $('hour-status').textContent = '';
@@ -660,6 +694,7 @@ async function start() {
   state.startAfter = point.newest;
   state.replayFrom = point.hourAgo;
   connect();
+  void loadProviderHealth(key);
 }
 
 function init() {
@@ -668,7 +703,11 @@ function init() {
   renderClock();
   setInterval(() => {
     renderClock();
-    if (!$('board').hidden) scheduleRender();
+    if (!$('board').hidden) {
+      scheduleRender();
+      const key = storedKey();
+      if (key) void loadProviderHealth(key);
+    }
   }, REFRESH_EVERY_MS);
 
   $('key-form').addEventListener('submit', (event) => {

@@ -15,6 +15,10 @@ import type { Reach } from '../../../src/delivery/rules/moveOn';
 import { readTransition } from '../../../src/delivery/rules/readTransition';
 import { receiptTransition } from '../../../src/delivery/rules/receiptTransition';
 import { unreadTimeoutTransition } from '../../../src/delivery/rules/unreadTimeoutTransition';
+import { beforeDispatchTransition } from '../../../src/delivery/rules/beforeDispatchTransition';
+import { expiryTransition } from '../../../src/delivery/rules/expiryTransition';
+import { notifiedTimeoutTransition } from '../../../src/delivery/rules/notifiedTimeoutTransition';
+import { sendTransition } from '../../../src/delivery/rules/sendTransition';
 import { ERROR_CODES } from '../../../src/shared/errors';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../../../src/vocabulary/delivery';
 import { MessageDirection, MessageStatus } from '../../../src/vocabulary/messages';
@@ -48,6 +52,8 @@ function message(status: MessageStatus, fields: Partial<Message> = {}): Message 
     nudgeWhenUnnotified: false,
     notificationsEnabledAtSend: true,
     unreadFallbackHours: null,
+    notifiedWithinMinutes: null,
+    expiresAt: null,
     createdAt: SENT_AT,
     updatedAt: SENT_AT,
     ...fields,
@@ -64,6 +70,7 @@ function attempt(sequence: number, channel: Channel, status: DeliveryStatus, fie
     status,
     failureReason: status === DeliveryStatus.FAILED ? FailureReason.PROVIDER_REJECTED : null,
     providerReference: sent ? `ref-${sequence}` : null,
+    provider: null,
     notification: null,
     retryCount: 0,
     createdAt: SENT_AT,
@@ -99,7 +106,7 @@ const answer = (t: Transition) => (t.outcome === 'refused' ? `refused ${t.code}`
 
 const STATUSES = Object.values(DeliveryStatus);
 const MESSAGE_STATUSES = Object.values(MessageStatus);
-const RANK: Record<MessageStatus, number> = { QUEUED: 0, SENDING: 1, DELIVERED: 2, READ: 3, FAILED: 0, CANCELLED: 0 };
+const RANK: Record<MessageStatus, number> = { QUEUED: 0, SENDING: 1, DELIVERED: 2, READ: 3, FAILED: 0, CANCELLED: 0, EXPIRED: 0 };
 const OUTCOMES: Record<string, ProviderOutcome> = {
   accepted: { kind: 'accepted', providerReference: 'ref-new' },
   rejected: { kind: 'rejected', reason: FailureReason.PROVIDER_REJECTED, detail: 'no' },
@@ -203,20 +210,25 @@ describe('receipts: attempt status × receipt status', () => {
 });
 
 describe('every message status × attempt status × event has a lawful answer', () => {
-  type Event = { name: string; run: (draft: DeliveryDraft) => Transition };
+  type Event = { name: string; run: (draft: DeliveryDraft) => Transition; fields?: Partial<Message> };
   const events: Event[] = [
     ...STATUSES.map((status) => ({ name: `receipt ${status}`, run: (d: DeliveryDraft) => receiptTransition(d, 'a1', { status }, REACH, SETTINGS, NOW) })),
     { name: 'read mark', run: (d) => readTransition(d, REACH, SETTINGS) },
     { name: 'cancel', run: (d) => cancelTransition(d, false) },
     { name: 'cancel while being sent', run: (d) => cancelTransition(d, true) },
     { name: 'unread timeout', run: (d) => unreadTimeoutTransition(d, 'a1', REACH, SETTINGS) },
+    { name: 'notified timeout', run: (d) => notifiedTimeoutTransition(d, 'a1', REACH, SETTINGS), fields: { notifiedWithinMinutes: 60 } },
+    { name: 'expiry', run: (d) => expiryTransition(d), fields: { expiresAt: NOW } },
+    { name: 'before dispatch, expired', run: (d) => beforeDispatchTransition(d, 'a1', REACH, SETTINGS), fields: { expiresAt: NOW } },
+    { name: 'before dispatch, deceased', run: (d) => beforeDispatchTransition(d, 'a1', { ...REACH, patient: { ...REACH.patient, deceased: true } }, SETTINGS) },
     ...Object.entries(OUTCOMES).map(([name, outcome]) => ({ name: `provider ${name}`, run: (d: DeliveryDraft) => dispatchTransition(d, 'a1', outcome, REACH, SETTINGS) })),
   ];
   const cases = MESSAGE_STATUSES.flatMap((m) => STATUSES.flatMap((a) => events.map((e) => [m, a, e.name] as const)));
 
   it.each(cases)('%s message, %s attempt, %s', (messageStatus, attemptStatus, eventName) => {
-    const draft = draftOf(messageStatus, [attempt(1, Channel.NHS_APP, attemptStatus)]);
-    const transition = events.find((e) => e.name === eventName)!.run(draft);
+    const event = events.find((e) => e.name === eventName)!;
+    const draft = draftOf(messageStatus, [attempt(1, Channel.NHS_APP, attemptStatus)], event.fields);
+    const transition = event.run(draft);
     expect(['applied', 'stale', 'refused']).toContain(transition.outcome);
     if (transition.outcome === 'refused') expect(ERROR_CODES).toContain(transition.code);
     if (transition.outcome !== 'applied') return;
@@ -228,8 +240,10 @@ describe('every message status × attempt status × event has a lawful answer', 
     // ...so a message with no sent attempt cannot become delivered or read either.
     if (!sentBefore && after !== messageStatus) expect([MessageStatus.DELIVERED, MessageStatus.READ]).not.toContain(after);
     // A finished message stays finished, a read one stays read, and a status never moves back.
-    if ([MessageStatus.CANCELLED, MessageStatus.FAILED, MessageStatus.READ].includes(messageStatus)) expect(after).toBe(messageStatus);
-    if (after !== MessageStatus.FAILED && after !== MessageStatus.CANCELLED) expect(RANK[after]).toBeGreaterThanOrEqual(RANK[messageStatus]);
+    if ([MessageStatus.CANCELLED, MessageStatus.FAILED, MessageStatus.EXPIRED, MessageStatus.READ].includes(messageStatus)) expect(after).toBe(messageStatus);
+    // Expiry never overtakes a delivery: a delivered or read message stays as it is.
+    if ([MessageStatus.DELIVERED, MessageStatus.READ].includes(messageStatus)) expect(after).not.toBe(MessageStatus.EXPIRED);
+    if (after !== MessageStatus.FAILED && after !== MessageStatus.CANCELLED && after !== MessageStatus.EXPIRED) expect(RANK[after]).toBeGreaterThanOrEqual(RANK[messageStatus]);
     // New attempts continue the sequence.
     expect(draft.effects.newAttempts.map((a) => a.sequence)).toEqual(draft.effects.newAttempts.map((_, i) => i + 2));
   });
@@ -247,7 +261,7 @@ describe('marking a message read', () => {
     const effects = appliedEffects(readTransition(draft, REACH, SETTINGS));
     expect(effects.attempts.get('a1')).toMatchObject({ status: DeliveryStatus.READ, readAt: NOW });
     expect(effects.message).toMatchObject({ status: MessageStatus.READ, readAt: NOW });
-    expect(effects.removeDue.sort()).toEqual([OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT]);
+    expect(effects.removeDue.sort()).toEqual([OutboxKind.DISPATCH, OutboxKind.EXPIRY, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.UNREAD_TIMEOUT]);
   });
 
   it('reads a message delivered outside the cascade (no attempts); a read one is stale; finished ones are refused', () => {
@@ -264,7 +278,7 @@ describe('cancelling', () => {
     const draft = draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.SKIPPED), attempt(2, Channel.SMS, DeliveryStatus.PENDING)]);
     const effects = appliedEffects(cancelTransition(draft, false));
     expect(effects.attempts.get('a2')).toMatchObject({ status: DeliveryStatus.SKIPPED });
-    expect(effects.removeDue.sort()).toEqual([OutboxKind.DISPATCH, OutboxKind.SIMULATED_RECEIPT, OutboxKind.UNREAD_TIMEOUT]);
+    expect(effects.removeDue.sort()).toEqual([OutboxKind.DISPATCH, OutboxKind.EXPIRY, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.SIMULATED_RECEIPT, OutboxKind.UNREAD_TIMEOUT]);
     expect(effects.message).toMatchObject({ status: MessageStatus.CANCELLED, cancelledAt: NOW });
   });
 
@@ -317,5 +331,133 @@ describe('the unread timeout', () => {
     const moved = draftOf(MessageStatus.DELIVERED, [attempt(1, Channel.NHS_APP, DeliveryStatus.DELIVERED), attempt(2, Channel.SMS, DeliveryStatus.SENT)]);
     expect(answer(unreadTimeoutTransition(moved, 'a1', REACH, SETTINGS))).toBe('stale');
     expect(answer(unreadTimeoutTransition(draftOf(MessageStatus.READ, [attempt(1, Channel.NHS_APP, DeliveryStatus.READ)]), 'a1', REACH, SETTINGS))).toBe('stale');
+  });
+});
+
+describe('who must not be messaged', () => {
+  const fresh = (fields: Partial<Message> = {}) => draftOf(MessageStatus.QUEUED, [], fields);
+  const patient = (fields: Partial<Reach['patient']>): Reach => ({ ...REACH, patient: { ...REACH.patient, ...fields } });
+
+  it('a send to a deceased patient is refused with RECIPIENT_INELIGIBLE, time-critical or not', () => {
+    expect(answer(sendTransition(fresh(), patient({ deceased: true }), SETTINGS))).toBe('refused RECIPIENT_INELIGIBLE');
+    expect(answer(sendTransition(fresh({ timeCritical: true }), patient({ deceased: true }), SETTINGS))).toBe('refused RECIPIENT_INELIGIBLE');
+  });
+
+  it('a confidential record is reached only through the NHS App: time-critical sends and non-app users are refused', () => {
+    expect(answer(sendTransition(fresh({ timeCritical: true }), patient({ confidential: true }), SETTINGS))).toBe('refused RECIPIENT_INELIGIBLE');
+    expect(answer(sendTransition(fresh(), patient({ confidential: true, nhsAppUser: false }), SETTINGS))).toBe('refused RECIPIENT_INELIGIBLE');
+    const effects = appliedEffects(sendTransition(fresh(), patient({ confidential: true }), SETTINGS));
+    expect(effects.newAttempts.map((a) => [a.channel, a.status])).toEqual([[Channel.NHS_APP, DeliveryStatus.PENDING]]);
+  });
+
+  it('when a confidential app message falls back, SMS, email and letter are SKIPPED with RECIPIENT_INELIGIBLE and the message has FAILED', () => {
+    const draft = draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.PENDING)]);
+    const effects = appliedEffects(dispatchTransition(draft, 'a1', OUTCOMES.rejected, patient({ confidential: true }), SETTINGS));
+    expect(effects.newAttempts.map((a) => [a.channel, a.status, a.failureReason])).toEqual([
+      [Channel.SMS, DeliveryStatus.SKIPPED, FailureReason.RECIPIENT_INELIGIBLE],
+      [Channel.EMAIL, DeliveryStatus.SKIPPED, FailureReason.RECIPIENT_INELIGIBLE],
+      [Channel.LETTER, DeliveryStatus.SKIPPED, FailureReason.RECIPIENT_INELIGIBLE],
+    ]);
+    expect(effects.message.status).toBe(MessageStatus.FAILED);
+    expect(effects.events.filter((e) => e.kind === 'FALLBACK')).toEqual([]);
+  });
+
+  it('before dispatch: a patient since marked deceased stops every waiting attempt and fails the message', () => {
+    const draft = draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.FAILED), attempt(2, Channel.SMS, DeliveryStatus.PENDING)]);
+    const effects = appliedEffects(beforeDispatchTransition(draft, 'a2', patient({ deceased: true }), SETTINGS));
+    expect(effects.attempts.get('a2')).toMatchObject({ status: DeliveryStatus.SKIPPED, failureReason: FailureReason.RECIPIENT_INELIGIBLE });
+    expect(effects.message.status).toBe(MessageStatus.FAILED);
+    expect(effects.removeDue).toEqual(expect.arrayContaining([OutboxKind.DISPATCH, OutboxKind.EXPIRY]));
+    expect(effects.newAttempts).toEqual([]);
+    expect(effects.events).toContainEqual({ kind: 'DELIVERY', type: 'FAILED', at: NOW, attempt: { id: 'a2', channel: Channel.SMS } });
+  });
+
+  it('before dispatch: an SMS to a record since made confidential is skipped and the cascade moves on; an eligible attempt may go (stale)', () => {
+    const draft = draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.FAILED), attempt(2, Channel.SMS, DeliveryStatus.PENDING)]);
+    const effects = appliedEffects(beforeDispatchTransition(draft, 'a2', patient({ confidential: true }), SETTINGS));
+    expect(effects.attempts.get('a2')).toMatchObject({ status: DeliveryStatus.SKIPPED, failureReason: FailureReason.RECIPIENT_INELIGIBLE });
+    expect(effects.message.status).toBe(MessageStatus.FAILED);
+    const fine = draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.PENDING)]);
+    expect(answer(beforeDispatchTransition(fine, 'a1', patient({ confidential: true }), SETTINGS))).toBe('stale');
+  });
+});
+
+describe('expiry', () => {
+  const LATER = new Date(NOW.getTime() + 3600_000);
+
+  it('a send with expiresAt queues the expiry timer; one already passed is refused', () => {
+    const effects = appliedEffects(sendTransition(draftOf(MessageStatus.QUEUED, [], { expiresAt: LATER }), REACH, SETTINGS));
+    expect(effects.addDue).toContainEqual({ kind: OutboxKind.EXPIRY, attemptId: null, dueAt: LATER });
+    expect(answer(sendTransition(draftOf(MessageStatus.QUEUED, [], { expiresAt: NOW }), REACH, SETTINGS))).toBe('refused BAD_USER_INPUT');
+  });
+
+  it('a send whose quiet-hours hold would delay the first attempt past expiresAt is refused', () => {
+    const night = new DeliveryDraft(message(MessageStatus.QUEUED, { expiresAt: new Date('2026-03-11T05:00:00Z') }), [], new Date('2026-03-10T23:00:00Z'));
+    const transition = sendTransition(night, REACH, { ...SETTINGS, quietHours: true });
+    expect(answer(transition)).toBe('refused BAD_USER_INPUT');
+    expect(transition.outcome === 'refused' && transition.reason).toMatch(/quiet hours end at 2026-03-11T06:00:00.000Z/);
+    const fine = new DeliveryDraft(message(MessageStatus.QUEUED, { expiresAt: new Date('2026-03-11T07:00:00Z') }), [], new Date('2026-03-10T23:00:00Z'));
+    expect(answer(sendTransition(fine, REACH, { ...SETTINGS, quietHours: true }))).toBe('applied');
+  });
+
+  it('at expiry, waiting attempts are SKIPPED with EXPIRED, queued work is removed and the message is EXPIRED', () => {
+    const draft = draftOf(MessageStatus.SENDING, [attempt(1, Channel.NHS_APP, DeliveryStatus.SENT), attempt(2, Channel.SMS, DeliveryStatus.PENDING)], { expiresAt: NOW });
+    const effects = appliedEffects(expiryTransition(draft));
+    expect(effects.attempts.get('a2')).toMatchObject({ status: DeliveryStatus.SKIPPED, failureReason: FailureReason.EXPIRED });
+    expect(effects.attempts.has('a1')).toBe(false);
+    expect(effects.message).toMatchObject({ status: MessageStatus.EXPIRED, scheduledFor: null });
+    expect(effects.removeDue).toEqual([OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.EXPIRY]);
+    expect(effects.events).toEqual([{ kind: 'DELIVERY', type: 'FAILED', at: NOW, attempt: { id: 'a2', channel: Channel.SMS } }]);
+  });
+
+  it('a delivered app message keeps its status but falls back no further; one not yet expired is left as it is', () => {
+    const unread = draftOf(MessageStatus.DELIVERED, [attempt(1, Channel.NHS_APP, DeliveryStatus.DELIVERED), attempt(2, Channel.SMS, DeliveryStatus.PENDING)], { expiresAt: NOW });
+    const effects = appliedEffects(expiryTransition(unread));
+    expect(effects.message.status).toBeUndefined();
+    expect(effects.attempts.get('a2')).toMatchObject({ status: DeliveryStatus.SKIPPED, failureReason: FailureReason.EXPIRED });
+    expect(effects.removeDue).toEqual([OutboxKind.DISPATCH, OutboxKind.UNREAD_TIMEOUT, OutboxKind.NOTIFIED_TIMEOUT, OutboxKind.EXPIRY]);
+    expect(effects.events).toEqual([]);
+    expect(answer(expiryTransition(draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.PENDING)], { expiresAt: LATER })))).toBe('stale');
+  });
+
+  it('a receipt after expiry is recorded on its attempt but neither revives the message nor moves it on', () => {
+    const delivered = draftOf(MessageStatus.EXPIRED, [attempt(1, Channel.NHS_APP, DeliveryStatus.SENT)], { expiresAt: NOW });
+    const effects = appliedEffects(receiptTransition(delivered, 'a1', { status: DeliveryStatus.DELIVERED }, REACH, SETTINGS, NOW));
+    expect(effects.attempts.get('a1')).toMatchObject({ status: DeliveryStatus.DELIVERED });
+    expect(delivered.message.status).toBe(MessageStatus.EXPIRED);
+    const failed = draftOf(MessageStatus.EXPIRED, [attempt(1, Channel.NHS_APP, DeliveryStatus.SENT)], { expiresAt: NOW });
+    expect(appliedEffects(receiptTransition(failed, 'a1', { status: DeliveryStatus.FAILED }, REACH, SETTINGS, NOW)).newAttempts).toEqual([]);
+  });
+});
+
+describe('the notified-within timeout', () => {
+  it('an accepted app attempt starts the timer when routing asks for it, and records its provider', () => {
+    const draft = draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.PENDING)], { notifiedWithinMinutes: 60, unreadFallbackHours: 0 });
+    const effects = appliedEffects(dispatchTransition(draft, 'a1', { ...OUTCOMES.accepted, provider: 'http:NHS_APP:primary' } as ProviderOutcome, REACH, SETTINGS));
+    expect(effects.addDue).toEqual([{ kind: OutboxKind.NOTIFIED_TIMEOUT, attemptId: 'a1', dueAt: new Date(NOW.getTime() + 3600_000) }]);
+    expect(effects.attempts.get('a1')).toMatchObject({ provider: 'http:NHS_APP:primary' });
+  });
+
+  it('no NOTIFIED in time: the message falls back with UNNOTIFIED; a NOTIFIED app message or a later live attempt makes it stale', () => {
+    const draft = draftOf(MessageStatus.SENDING, [attempt(1, Channel.NHS_APP, DeliveryStatus.SENT)]);
+    const effects = appliedEffects(notifiedTimeoutTransition(draft, 'a1', REACH, SETTINGS));
+    expect(effects.newAttempts.map((a) => [a.channel, a.status])).toEqual([[Channel.SMS, DeliveryStatus.PENDING]]);
+    expect(effects.events).toContainEqual({ kind: 'FALLBACK', fromChannel: Channel.NHS_APP, toChannel: Channel.SMS, reason: FailureReason.UNNOTIFIED, at: NOW });
+    const notified = draftOf(MessageStatus.SENDING, [attempt(1, Channel.NHS_APP, DeliveryStatus.SENT, { notification: NotificationStatus.NOTIFIED })]);
+    expect(answer(notifiedTimeoutTransition(notified, 'a1', REACH, SETTINGS))).toBe('stale');
+    const moved = draftOf(MessageStatus.SENDING, [attempt(1, Channel.NHS_APP, DeliveryStatus.SENT), attempt(2, Channel.SMS, DeliveryStatus.PENDING)]);
+    expect(answer(notifiedTimeoutTransition(moved, 'a1', REACH, SETTINGS))).toBe('stale');
+  });
+});
+
+describe('cooling off after a report', () => {
+  const until = new Date(NOW.getTime() + 86_400_000);
+
+  it('refuses non-urgent sends with TOO_MANY_MESSAGES saying why, until the period ends; time-critical ones go', () => {
+    const refusedSend = sendTransition(draftOf(MessageStatus.QUEUED, []), REACH, SETTINGS, { coolingOffUntil: until });
+    expect(answer(refusedSend)).toBe('refused TOO_MANY_MESSAGES');
+    expect(refusedSend.outcome === 'refused' && refusedSend.reason).toMatch(/reported a message from A81001 as unwanted or too many.*until 2026-03-11T10:00:00.000Z/);
+    expect(answer(sendTransition(draftOf(MessageStatus.QUEUED, [], { timeCritical: true }), REACH, SETTINGS, { coolingOffUntil: until }))).toBe('applied');
+    expect(answer(sendTransition(draftOf(MessageStatus.QUEUED, []), REACH, SETTINGS, { coolingOffUntil: NOW }))).toBe('applied');
   });
 });
