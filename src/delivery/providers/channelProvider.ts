@@ -35,7 +35,9 @@ export type ProviderOutcome =
   /** Permanent: the dispatcher moves to the next channel. */
   | { kind: 'rejected'; reason: FailureReason; detail: string; provider?: string }
   /** Temporary: retried with exponential backoff. */
-  | { kind: 'temporary'; detail: string; provider?: string };
+  | { kind: 'temporary'; detail: string; provider?: string }
+  /** No provider was called (every circuit is open): the attempt waits until `retryAt`, using none of its retries. */
+  | { kind: 'unavailable'; detail: string; retryAt: Date; provider?: string };
 
 export interface ChannelProvider {
   readonly name: string;

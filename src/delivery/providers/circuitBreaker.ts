@@ -50,6 +50,13 @@ export class CircuitBreaker {
     return true;
   }
 
+  /** When a call may next go through: now unless OPEN, else when the trial call is due. */
+  nextCallAt(): Date {
+    const now = this.clock.now().getTime();
+    if (this.openedAt === null) return new Date(now);
+    return new Date(Math.max(now, this.openedAt + this.settings.openMs));
+  }
+
   /** Records a call's result: `failed` for a temporary failure (5xx, timeout, network). */
   record(failed: boolean): void {
     const now = this.clock.now();

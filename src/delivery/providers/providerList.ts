@@ -29,7 +29,7 @@ export class ProviderList implements ChannelProvider {
     readonly channel: Channel,
     providers: readonly ChannelProvider[],
     settings: CircuitSettings,
-    clock: Clock,
+    private readonly clock: Clock,
   ) {
     if (providers.length === 0) throw new Error(`ProviderList(${channel}): at least one provider is needed`);
     this.members = providers.map((provider) => ({ provider, circuit: new CircuitBreaker(settings, clock) }));
@@ -50,7 +50,13 @@ export class ProviderList implements ChannelProvider {
       last = { ...outcome, provider: provider.name };
       if (outcome.kind !== 'temporary') return last;
     }
-    return last ?? { kind: 'temporary', detail: `every ${this.channel} provider's circuit is open` };
+    if (last) return last;
+    // Nothing was called, so this is no failure of the attempt: it waits for the first trial call
+    // (a HALF_OPEN circuit whose trial is in flight is asked again a second later).
+    const soonest = Math.min(...this.members.map(({ circuit }) => circuit.nextCallAt().getTime()));
+    const now = this.clock.now().getTime();
+    const retryAt = new Date(soonest > now ? soonest : now + 1000);
+    return { kind: 'unavailable', detail: `every ${this.channel} provider's circuit is open`, retryAt };
   }
 
   health(): ProviderHealthRow[] {

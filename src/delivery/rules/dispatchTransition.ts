@@ -1,8 +1,8 @@
 /**
  * What a provider's answer does to the attempt it was asked to send: accepted makes it SENT
  * (with the unread and notified-within timers and any receipts the simulator promised), a temporary error is
- * retried with backoff until the retries run out, and a permanent failure moves on to the
- * next channel.
+ * retried with backoff until the retries run out, no provider to call (open circuits) waits
+ * without using a retry, and a permanent failure moves on to the next channel.
  */
 import { OutboxKind } from '../../../entities/OutboxItem';
 import { HOUR_MS, MINUTE_MS } from '../../shared/durations';
@@ -53,6 +53,10 @@ export function dispatchTransition(draft: DeliveryDraft, attemptId: string, outc
     for (const receipt of outcome.scheduledReceipts ?? []) {
       draft.addDue({ kind: OutboxKind.SIMULATED_RECEIPT, attemptId: attempt.id, payload: JSON.stringify(receipt), dueAt: new Date(now.getTime() + receipt.delayMs) });
     }
+    return draft.applied();
+  }
+  if (outcome.kind === 'unavailable') {
+    draft.retryAt(outcome.retryAt);
     return draft.applied();
   }
   if (outcome.kind === 'temporary' && attempt.retryCount < settings.maxProviderRetries) {

@@ -111,6 +111,7 @@ const OUTCOMES: Record<string, ProviderOutcome> = {
   accepted: { kind: 'accepted', providerReference: 'ref-new' },
   rejected: { kind: 'rejected', reason: FailureReason.PROVIDER_REJECTED, detail: 'no' },
   temporary: { kind: 'temporary', detail: 'later' },
+  unavailable: { kind: 'unavailable', detail: 'every circuit is open', retryAt: new Date('2026-03-10T10:05:00Z') },
 };
 
 describe('receipts: attempt status × receipt status', () => {
@@ -309,6 +310,14 @@ describe('provider outcomes', () => {
     const last = appliedEffects(dispatchTransition(exhausted, 'a1', OUTCOMES.temporary, REACH, SETTINGS));
     expect(last.attempts.get('a1')).toMatchObject({ status: DeliveryStatus.FAILED, failureReason: FailureReason.PROVIDER_ERROR });
     expect(last.newAttempts.map((a) => a.channel)).toEqual([Channel.SMS]);
+  });
+
+  it('unavailable (no provider called): waits for the trial call without using a retry', () => {
+    const exhausted = draftOf(MessageStatus.QUEUED, [attempt(1, Channel.NHS_APP, DeliveryStatus.PENDING, { retryCount: 2 })]);
+    const effects = appliedEffects(dispatchTransition(exhausted, 'a1', OUTCOMES.unavailable, REACH, SETTINGS));
+    expect(effects.attempts.get('a1')).toBeUndefined();
+    expect(effects.retryAt).toEqual(new Date('2026-03-10T10:05:00Z'));
+    expect(effects.newAttempts).toEqual([]);
   });
 
   it('rejected on the last channel: the message has FAILED', () => {
