@@ -13,7 +13,7 @@
  */
 import 'reflect-metadata';
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,7 @@ interface Line {
 
 /** Every process the bench started, stopped if the bench fails half-way. */
 const children = new Set<ChildProcess>();
+let hubStarts = 0;
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
@@ -104,6 +105,9 @@ interface Hub {
 }
 
 async function startHub(url: string, env: Record<string, string>): Promise<Hub> {
+  mkdirSync(join(ROOT, 'bench', 'runs'), { recursive: true });
+  const logFile = join(ROOT, 'bench', 'runs', `hub-${++hubStarts}.log`);
+  const logFd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...(process.env.BENCH_HUB_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     env: {
@@ -121,26 +125,23 @@ async function startHub(url: string, env: Record<string, string>): Promise<Hub> 
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // A file, not a pipe: a pipe the busy load generator reads late would block the hub's logging.
+    stdio: ['ignore', logFd, logFd],
   });
+  closeSync(logFd);
   children.add(child);
   child.once('exit', () => children.delete(child));
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-4000);
-  });
   const listeningAt = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    const onData = (c: Buffer) => {
-      buffered = (buffered + c.toString()).slice(-10_000);
-      if (buffered.includes('listening on http://')) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
+    const onExit = (code: number | null) => reject(new Error(`the hub exited (${code}) before listening:\n${readFileSync(logFile, 'utf8').slice(-4000)}`));
+    child.once('exit', onExit);
+    const poll = setInterval(() => {
+      if (readFileSync(logFile, 'utf8').includes('listening on http://')) {
+        clearInterval(poll);
+        child.off('exit', onExit);
         resolve(performance.now());
       }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the hub exited (${code}) before listening:\n${buffered}\n${stderr}`)));
+    }, 20);
+    child.once('exit', () => clearInterval(poll));
   });
   return {
     process: child,
