@@ -129,6 +129,12 @@ export class MessageStore {
     return this.repository(manager).findOneBy({ organisationOdsCode, idempotencyKey });
   }
 
+  /** The messages already stored under these (organisation, idempotency key) pairs, in one query. */
+  async findByIdempotencyKeys(pairs: ReadonlyArray<{ organisationOdsCode: string; idempotencyKey: string }>): Promise<Message[]> {
+    if (pairs.length === 0) return [];
+    return this.repository().find({ where: pairs.map(({ organisationOdsCode, idempotencyKey }) => ({ organisationOdsCode, idempotencyKey })) });
+  }
+
   /** Non-time-critical outbound messages an organisation sent a patient since `since` (cancelled ones excluded). */
   async countRecentNonUrgent(organisationOdsCode: string, nhsNumber: string, since: Date, manager: EntityManager): Promise<number> {
     return this.repository(manager)
@@ -142,7 +148,8 @@ export class MessageStore {
       .getCount();
   }
 
-  async save(message: Message, manager: EntityManager): Promise<void> {
-    await manager.getRepository(Message).save(message);
+  /** One UPDATE of the given columns, without reading the row first as save() does. */
+  async update(id: string, fields: Partial<Message>, manager: EntityManager): Promise<void> {
+    await manager.getRepository(Message).update({ id }, fields as never);
   }
 }
