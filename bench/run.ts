@@ -4,7 +4,8 @@
  *
  * Needs DATABASE_URL naming a MariaDB/MySQL database whose name contains "bench" (it is
  * dropped and created again; default mysql://root@127.0.0.1:3306/hub_bench). The metrics
- * scenario runs bench/metricsBench.ts against <database>_metrics (seeded once, kept).
+ * scenario runs bench/metricsBench.ts against <database>_metrics (seeded once, kept; with
+ * --quick, <database>_metrics_quick, seeded again at a small size each run).
  * REDIS_URL, when set, is handed to the hub (events then travel through Redis).
  *
  * The hub runs as production does: `node dist/src/main.js` with NODE_ENV=production, in its
@@ -500,7 +501,7 @@ async function main(args: string[]): Promise<void> {
 
   // ---- metrics queries and rollup refresh (bench/metricsBench.ts) -------------------------
   if (!args.includes('--skip-metrics')) {
-    const metricsUrl = url.replace(/\/([^/?]+)(\?|$)/, (_m, name: string, tail: string) => `/${name}_metrics${tail}`);
+    const metricsUrl = url.replace(/\/([^/?]+)(\?|$)/, (_m, name: string, tail: string) => `/${name}_metrics${quick ? '_quick' : ''}${tail}`);
     const metricsArgs = ['--messages', String(sizes.metricsMessages), ...(quick ? ['--reset'] : []), ...(output.recorded ? ['--record'] : [])];
     const runMetrics = (extra: string[]) => spawnSync(process.execPath, [join(__dirname, 'metricsBench.js'), ...metricsArgs, ...extra], { env: { ...process.env, DATABASE_URL: metricsUrl }, stdio: ['ignore', 'inherit', 'inherit'] });
     const startedMetrics = performance.now();
@@ -537,6 +538,13 @@ async function main(args: string[]): Promise<void> {
   writeFileSync(join(output.dir, 'latest.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, sizes, seconds: round((performance.now() - started) / 1000), lines }, null, 2)}\n`);
   writeFileSync(join(output.dir, 'latest.md'), `${header}\n\n${table}\n`);
   process.stdout.write(`\n${header}\n\n${table}\n\nbench: wrote ${join(output.dir, 'latest.json')} and latest.md${output.recorded ? ' (recorded)' : ' (not recorded: add -- --record to update bench/results/)'}\n`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(130);
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -6,6 +6,7 @@
  */
 import type { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import type { Message } from '../../entities/Message';
+import type { ChannelPreferenceChange } from '../../entities/ChannelPreferenceChange';
 import type { Patient } from '../../entities/Patient';
 import type { UnitOfWork } from '../db/unitOfWork';
 import type { MessageStore } from '../messages/messageStore';
@@ -32,11 +33,14 @@ export interface PatientReach extends Reach {
   preferences: ChannelPreferencesView;
 }
 
-/** The patient (as already read under lock, when given) and the channel preferences in force at `at`. */
-export async function reachOf(deps: DeliveryDeps, uow: UnitOfWork, nhsNumber: string, at: Date, lockedPatient?: Patient): Promise<PatientReach> {
-  const patient = lockedPatient ?? (await deps.stores.patients.findByNhsNumber(nhsNumber, UNRESTRICTED, uow.manager));
+/**
+ * The patient and the channel preferences in force at `at`; `known` passes what the caller
+ * already read in this transaction (the locked patient row, a batch's preference changes).
+ */
+export async function reachOf(deps: DeliveryDeps, uow: UnitOfWork, nhsNumber: string, at: Date, known: { patient?: Patient; changes?: ChannelPreferenceChange[] } = {}): Promise<PatientReach> {
+  const patient = known.patient ?? (await deps.stores.patients.findByNhsNumber(nhsNumber, UNRESTRICTED, uow.manager));
   if (!patient) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${nhsNumber}`);
-  const changes = await deps.stores.preferences.changesFor([nhsNumber], uow.manager);
+  const changes = known.changes ?? (await deps.stores.preferences.changesFor([nhsNumber], uow.manager));
   return { patient, preferences: preferencesAt(changes, at, patient.createdAt) };
 }
 

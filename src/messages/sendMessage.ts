@@ -4,7 +4,9 @@
  * dispatcher. Idempotent on (organisation, idempotencyKey).
  */
 import type { EntityManager } from 'typeorm';
+import type { ChannelPreferenceChange } from '../../entities/ChannelPreferenceChange';
 import type { Message } from '../../entities/Message';
+import type { Patient } from '../../entities/Patient';
 import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory';
 import { isUniqueViolation } from '../db/uniqueViolation';
 import { inUnitOfWork, type UnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
@@ -81,6 +83,19 @@ export async function sendMessage(deps: SendDeps, input: SendMessageRequest, sco
   }
 }
 
+/**
+ * What a batch read for all its items in one go, inside its transaction after locking its
+ * patients: each item asks here instead of querying, and tells it what it stored.
+ */
+export interface BatchLookups {
+  lockedPatient(nhsNumber: string): Patient | null;
+  organisationExists(odsCode: string): boolean;
+  storedInBatch(organisationOdsCode: string, key: string): Message | undefined;
+  preferenceChanges(nhsNumber: string): ChannelPreferenceChange[];
+  recentNonUrgent(organisationOdsCode: string, nhsNumber: string): number;
+  stored(message: Message): void;
+}
+
 /** A request that passed every rule needing no database: what storing it needs. */
 export interface PreparedSend {
   request: SendMessageRequest & { nhsNumber: string };
@@ -138,24 +153,29 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
  * Stores a prepared send in a unit of work: locks the patient, checks the record-dependent
  * rules and writes the message with its first attempt. Batches call it once per item.
  */
-export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: PreparedSend, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
+export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: PreparedSend, scope: AccessScope, audit?: SendAudit, batch?: BatchLookups): Promise<SendResult> {
   const { request, timeCritical, content, organisationOdsCode, key, fingerprint } = prepared;
   const now = deps.clock.now();
   // Locking the patient row makes concurrent sends to one patient count one after another.
-  const locked = await deps.stores.patients.lockByNhsNumber(request.nhsNumber, uow.manager);
+  const locked = batch ? batch.lockedPatient(request.nhsNumber) : await deps.stores.patients.lockByNhsNumber(request.nhsNumber, uow.manager);
   if (!locked) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${request.nhsNumber}`);
-  if (!(await deps.organisations.findByOdsCode(organisationOdsCode, uow.manager))) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
-  // A request that waited on the lock may be a replay of the send that held it.
+  const organisationKnown = batch ? batch.organisationExists(organisationOdsCode) : (await deps.organisations.findByOdsCode(organisationOdsCode, uow.manager)) !== null;
+  if (!organisationKnown) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
+  // A request that waited on the lock may be a replay of the send that held it. (A batch read
+  // the earlier keys before it took the locks: one stored meanwhile fails the batch's insert,
+  // and the batch then takes this per-item path.)
   if (key) {
-    const replay = await replayOf(deps, organisationOdsCode, key, fingerprint, uow.manager);
-    if (replay) return replay;
+    const earlier = batch ? batch.storedInBatch(organisationOdsCode, key) : await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, uow.manager);
+    if (earlier) return replayAnswer(prepared, earlier);
   }
-  const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now, locked);
+  const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now, { patient: locked, changes: batch?.preferenceChanges(request.nhsNumber) });
   audit?.patientRecordConsulted(patient.nhsNumber, 'sendMessage');
   const mayReadPatient = scope.organisationOdsCode === null || patient.gpPracticeOdsCode === scope.organisationOdsCode;
 
   if (!timeCritical) {
-    const recent = await deps.stores.messages.countRecentNonUrgent(organisationOdsCode, patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), uow.manager);
+    const recent = batch
+      ? batch.recentNonUrgent(organisationOdsCode, patient.nhsNumber)
+      : await deps.stores.messages.countRecentNonUrgent(organisationOdsCode, patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), uow.manager);
     if (recent >= deps.maxMessagesPerPatientPerDay) {
       throw new HubError(
         'TOO_MANY_MESSAGES',
@@ -201,5 +221,6 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
   if (effects) await writeEffects(deps, uow, message, [], effects, { messageIsNew: true });
   else await deps.stores.messages.insert(message, uow.manager);
   if (deps.onQueued) uow.afterCommit(deps.onQueued);
+  batch?.stored(message);
   return { message, replayed: false };
 }

@@ -1,8 +1,8 @@
 /**
  * Sends a batch of up to 1,000 messages, set-based: every item is checked in memory first,
- * earlier uses of the batch's idempotency keys are read in one query, the batch's patients
- * are locked in one ordered statement, and the rest are stored in one transaction with a
- * savepoint per item. Each item keeps its own answer: a refused item is rolled back alone
+ * earlier uses of the batch's idempotency keys are read in one query, and the rest are stored
+ * in one transaction: the patients locked in one ordered statement, their organisations,
+ * preferences and 24-hour counts read with IN (…) queries, then a savepoint per item. Each item keeps its own answer: a refused item is rolled back alone
  * and never blocks the good ones. Should the shared transaction fail as a whole (a
  * concurrent request stored the same idempotency key first, a deadlock), every item not yet
  * answered takes the one-at-a-time path of sendMessage, which settles such races.
@@ -12,7 +12,10 @@ import { inBatchUnitOfWork } from '../db/unitOfWork';
 import { type ErrorCode, HubError, isHubError } from '../shared/errors';
 import type { AccessScope } from '../shared/scope';
 import type { HubLogger } from '../shared/logger';
-import { type PreparedSend, prepareSend, replayAnswer, type SendAudit, type SendDeps, sendMessage, type SendResult, storePrepared } from './sendMessage';
+import type { EntityManager } from 'typeorm';
+import type { ChannelPreferenceChange } from '../../entities/ChannelPreferenceChange';
+import { HOUR_MS } from '../shared/durations';
+import { type BatchLookups, type PreparedSend, prepareSend, replayAnswer, type SendAudit, type SendDeps, sendMessage, type SendResult, storePrepared } from './sendMessage';
 import type { SendMessageRequest } from './sendMessageRequest';
 
 export const MAX_BATCH_SIZE = 1000;
@@ -36,6 +39,42 @@ function failed(deps: BatchDeps, index: number, error: unknown): BatchItemResult
 }
 
 const keyOf = (organisationOdsCode: string, idempotencyKey: string) => `${organisationOdsCode}\u0000${idempotencyKey}`;
+
+/**
+ * Reads, in a few queries, what every item's send would read on its own: the patients (locked
+ * in one ordered statement), the organisations, the preference changes and the 24-hour counts.
+ * The counts and keys then follow the batch's own sends as they are stored.
+ */
+async function batchLookups(deps: BatchDeps, manager: EntityManager, items: PreparedSend[]): Promise<BatchLookups> {
+  const nhsNumbers = items.map((p) => p.request.nhsNumber);
+  const patients = new Map((await deps.stores.patients.lockMany(nhsNumbers, manager)).map((p) => [p.nhsNumber, p]));
+  const organisations = new Set<string>();
+  for (const odsCode of new Set(items.map((p) => p.organisationOdsCode))) {
+    if (await deps.organisations.findByOdsCode(odsCode, manager)) organisations.add(odsCode);
+  }
+  const changes = new Map<string, ChannelPreferenceChange[]>();
+  for (const change of await deps.stores.preferences.changesFor([...patients.keys()], manager)) {
+    changes.set(change.nhsNumber, [...(changes.get(change.nhsNumber) ?? []), change]);
+  }
+  const counted = items.filter((p) => !p.timeCritical && patients.has(p.request.nhsNumber));
+  const since = new Date(deps.clock.now().getTime() - 24 * HOUR_MS);
+  const counts = await deps.stores.messages.countRecentNonUrgentMany(counted.map((p) => ({ organisationOdsCode: p.organisationOdsCode, nhsNumber: p.request.nhsNumber })), since, manager);
+  const storedByKey = new Map<string, Message>();
+  return {
+    lockedPatient: (nhsNumber) => patients.get(nhsNumber) ?? null,
+    organisationExists: (odsCode) => organisations.has(odsCode),
+    storedInBatch: (organisationOdsCode, key) => storedByKey.get(keyOf(organisationOdsCode, key)),
+    preferenceChanges: (nhsNumber) => changes.get(nhsNumber) ?? [],
+    recentNonUrgent: (organisationOdsCode, nhsNumber) => counts.get(`${organisationOdsCode}\u0000${nhsNumber}`) ?? 0,
+    stored: (message) => {
+      if (message.idempotencyKey) storedByKey.set(keyOf(message.organisationOdsCode, message.idempotencyKey), message);
+      if (!message.timeCritical) {
+        const countKey = `${message.organisationOdsCode}\u0000${message.nhsNumber}`;
+        counts.set(countKey, (counts.get(countKey) ?? 0) + 1);
+      }
+    },
+  };
+}
 
 /**
  * Sends one message per item of a batch; `toRequest` turns an item into its send and may
@@ -84,13 +123,10 @@ export async function sendEach<T>(deps: BatchDeps, items: T[], toRequest: (item:
     const stored: Array<{ index: number; result: BatchItemResult }> = [];
     try {
       await inBatchUnitOfWork(deps, async (manager, item) => {
-        await deps.stores.patients.lockMany(
-          toStore.map((p) => p.prepared.request.nhsNumber),
-          manager,
-        );
+        const lookups = await batchLookups(deps, manager, toStore.map((p) => p.prepared));
         for (const { index, prepared } of toStore) {
           try {
-            stored.push({ index, result: { index, result: await item((uow) => storePrepared(deps, uow, prepared, scope, audit)), error: null } });
+            stored.push({ index, result: { index, result: await item((uow) => storePrepared(deps, uow, prepared, scope, audit, lookups)), error: null } });
           } catch (error) {
             // A coded refusal belongs to its item; anything else ends the shared transaction.
             if (!isHubError(error)) throw error;

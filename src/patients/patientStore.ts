@@ -82,10 +82,10 @@ export class PatientStore {
   }
 
   /** Locks the patient row so concurrent sends to one patient are counted one after another. */
-  /** Locks these patients' rows in one statement, in NHS number order, so concurrent batches never deadlock. */
-  async lockMany(nhsNumbers: readonly string[], manager: EntityManager): Promise<void> {
-    if (nhsNumbers.length === 0) return;
-    await forUpdate(manager.getRepository(Patient).createQueryBuilder('p').select('p.nhs_number').where('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...new Set(nhsNumbers)].sort() }).orderBy('p.nhs_number', 'ASC'), manager).getRawMany();
+  /** Locks these patients' rows in one statement, in NHS number order so concurrent batches never deadlock, and returns them. */
+  async lockMany(nhsNumbers: readonly string[], manager: EntityManager): Promise<Patient[]> {
+    if (nhsNumbers.length === 0) return [];
+    return forUpdate(manager.getRepository(Patient).createQueryBuilder('p').where('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...new Set(nhsNumbers)].sort() }).orderBy('p.nhs_number', 'ASC'), manager).getMany();
   }
 
   async lockByNhsNumber(nhsNumber: string, manager: EntityManager): Promise<Patient | null> {
