@@ -3,7 +3,7 @@
  * floor the bench builds itself, measured in the same run on this machine.
  *
  * Needs DATABASE_URL naming a MariaDB/MySQL database whose name contains "bench" (it is
- * dropped and created again; default mysql://root@127.0.0.1:3306/hub_bench). The metrics
+ * dropped and created again; default mysql://root@127.0.0.1:3306/hub_bench_scenarios). The metrics
  * scenario runs bench/metricsBench.ts against <database>_metrics (seeded once, kept; with
  * --quick, <database>_metrics_quick, seeded again at a small size each run).
  * REDIS_URL, when set, is handed to the hub (events then travel through Redis).
@@ -244,7 +244,7 @@ function lineFor(scenario: string, figure: number, floor: number, unit: string, 
 async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const sizes = quick ? QUICK : FULL;
-  const url = process.env.DATABASE_URL?.trim() || 'mysql://root@127.0.0.1:3306/hub_bench';
+  const url = process.env.DATABASE_URL?.trim() || 'mysql://root@127.0.0.1:3306/hub_bench_scenarios';
   if (!/^(mysql|mariadb):/i.test(url)) throw new Error('The bench needs a MariaDB/MySQL DATABASE_URL');
   process.stdout.write(`bench: database ${printableDatabaseUrl(url)}${quick ? ' (quick sizes)' : ''}\n`);
   const output = benchOutput(args, ROOT);
