@@ -43,7 +43,8 @@ export class DeliveryAttemptStore {
     if (attempts.length > 0) await manager.getRepository(DeliveryAttempt).insert(attempts);
   }
 
-  async save(attempt: DeliveryAttempt, manager: EntityManager): Promise<void> {
-    await manager.getRepository(DeliveryAttempt).save(attempt);
+  /** One UPDATE of the given columns, without reading the row first as save() does. */
+  async update(id: string, fields: Partial<DeliveryAttempt>, manager: EntityManager): Promise<void> {
+    await manager.getRepository(DeliveryAttempt).update({ id }, fields as never);
   }
 }

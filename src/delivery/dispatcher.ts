@@ -10,6 +10,10 @@ import type { HubLogger } from '../shared/logger';
 import { dispatchAttempt, type DispatchDeps } from './dispatchAttempt';
 import { deliverSimulatedReceipt, handleExpiry, handleNotifiedTimeout, handleUnreadTimeout } from './timedFallbacks';
 
+/** Items claimed at once, and provider calls in flight: bounded below the database pool (20). */
+const DEFAULT_BATCH_SIZE = 100;
+const DEFAULT_CONCURRENCY = 16;
+
 export interface DispatcherOptions {
   intervalMs: number;
   batchSize?: number;
@@ -77,13 +81,18 @@ export class Dispatcher {
   /** Claims and runs one batch of due items; returns how many were claimed. */
   async runOnce(): Promise<number> {
     const now = this.deps.clock.now();
-    const items = await this.deps.stores.outbox.claimDue(now, this.options.batchSize ?? 50, this.options.leaseMs ?? 60_000, this.id);
-    const concurrency = this.options.concurrency ?? 8;
-    for (let i = 0; i < items.length; i += concurrency) {
-      // Stopping: the rest stay claimed until stop() releases them.
-      if (this.stopping) break;
-      await Promise.all(items.slice(i, i + concurrency).map((item) => this.runItem(item)));
-    }
+    const items = await this.deps.stores.outbox.claimDue(now, this.options.batchSize ?? DEFAULT_BATCH_SIZE, this.options.leaseMs ?? 60_000, this.id);
+    // A pool of workers, not lock-step groups: one slow provider call holds up only its own worker.
+    let next = 0;
+    const worker = async () => {
+      // Stopping: the items not started stay claimed until stop() releases them.
+      while (next < items.length && !this.stopping) {
+        const item = items[next];
+        next += 1;
+        await this.runItem(item);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? DEFAULT_CONCURRENCY, items.length) }, worker));
     return items.length;
   }
 

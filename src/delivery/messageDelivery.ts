@@ -6,6 +6,7 @@
  */
 import type { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import type { Message } from '../../entities/Message';
+import type { ChannelPreferenceChange } from '../../entities/ChannelPreferenceChange';
 import type { Patient } from '../../entities/Patient';
 import type { UnitOfWork } from '../db/unitOfWork';
 import type { MessageStore } from '../messages/messageStore';
@@ -32,11 +33,14 @@ export interface PatientReach extends Reach {
   preferences: ChannelPreferencesView;
 }
 
-/** The patient and the channel preferences in force at `at`. */
-export async function reachOf(deps: DeliveryDeps, uow: UnitOfWork, nhsNumber: string, at: Date): Promise<PatientReach> {
-  const patient = await deps.stores.patients.findByNhsNumber(nhsNumber, UNRESTRICTED, uow.manager);
+/**
+ * The patient and the channel preferences in force at `at`; `known` passes what the caller
+ * already read in this transaction (the locked patient row, a batch's preference changes).
+ */
+export async function reachOf(deps: DeliveryDeps, uow: UnitOfWork, nhsNumber: string, at: Date, known: { patient?: Patient; changes?: ChannelPreferenceChange[] } = {}): Promise<PatientReach> {
+  const patient = known.patient ?? (await deps.stores.patients.findByNhsNumber(nhsNumber, UNRESTRICTED, uow.manager));
   if (!patient) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${nhsNumber}`);
-  const changes = await deps.stores.preferences.changesFor([nhsNumber], uow.manager);
+  const changes = known.changes ?? (await deps.stores.preferences.changesFor([nhsNumber], uow.manager));
   return { patient, preferences: preferencesAt(changes, at, patient.createdAt) };
 }
 
@@ -61,15 +65,21 @@ export function effectsOf(transition: Transition): DeliveryEffects | null {
   return transition.outcome === 'applied' ? transition.effects : null;
 }
 
-export async function writeEffects(deps: DeliveryDeps, uow: UnitOfWork, message: Message, attempts: DeliveryAttempt[], effects: DeliveryEffects): Promise<void> {
+/**
+ * Writes what a transition decided. Plain UPDATEs of the changed columns (the effects hold
+ * every change, updatedAt included); a message not stored yet (`messageIsNew`) is inserted
+ * with its effects already applied.
+ */
+export async function writeEffects(deps: DeliveryDeps, uow: UnitOfWork, message: Message, attempts: DeliveryAttempt[], effects: DeliveryEffects, options: { messageIsNew?: boolean } = {}): Promise<void> {
   const now = deps.clock.now();
   Object.assign(message, effects.message);
-  await deps.stores.messages.save(message, uow.manager);
+  if (options.messageIsNew) await deps.stores.messages.insert(message, uow.manager);
+  else if (Object.keys(effects.message).length > 0) await deps.stores.messages.update(message.id, effects.message, uow.manager);
   for (const [id, fields] of effects.attempts) {
     const attempt = attempts.find((a) => a.id === id);
     if (!attempt) continue;
     Object.assign(attempt, fields);
-    await deps.stores.attempts.save(attempt, uow.manager);
+    await deps.stores.attempts.update(id, fields, uow.manager);
   }
   await deps.stores.attempts.insert(effects.newAttempts, uow.manager);
   attempts.push(...effects.newAttempts);

@@ -54,6 +54,11 @@ export class EventRecorder {
     );
   }
 
+  /** Takes over another recorder's events (a batch item's, once the item has succeeded). */
+  absorb(other: EventRecorder): void {
+    this.drafts.push(...other.drafts.splice(0));
+  }
+
   /** Stores the collected events in the caller's transaction and returns them with their ids. */
   async store(manager: EntityManager): Promise<HubEvent[]> {
     return insertInCommitOrder(this.drafts.splice(0), manager);

@@ -69,8 +69,7 @@ export async function reportMessage(deps: ReportDeps, input: ReportInput, scope:
     const report = Object.assign(new PatientReport(), { id: newId(), messageId: message.id, reason: input.reason, comment, createdAt: deps.clock.now() });
     await deps.stores.reports.insert(report, uow.manager);
     // Reports count in the delivery metrics, which are rebuilt from changed messages.
-    message.updatedAt = report.createdAt;
-    await deps.stores.messages.save(message, uow.manager);
+    await deps.stores.messages.update(message.id, { updatedAt: report.createdAt }, uow.manager);
     return report;
   });
 }

@@ -129,6 +129,36 @@ export class MessageStore {
     return this.repository(manager).findOneBy({ organisationOdsCode, idempotencyKey });
   }
 
+  /** The messages already stored under these (organisation, idempotency key) pairs, in one query. */
+  async findByIdempotencyKeys(pairs: ReadonlyArray<{ organisationOdsCode: string; idempotencyKey: string }>): Promise<Message[]> {
+    if (pairs.length === 0) return [];
+    return this.repository().find({ where: pairs.map(({ organisationOdsCode, idempotencyKey }) => ({ organisationOdsCode, idempotencyKey })) });
+  }
+
+  /** countRecentNonUrgent for many (organisation, patient) pairs in one query, keyed `org NUL nhsNumber`. */
+  async countRecentNonUrgentMany(pairs: ReadonlyArray<{ organisationOdsCode: string; nhsNumber: string }>, since: Date, manager: EntityManager): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const nhsNumbers = [...new Set(pairs.map((p) => p.nhsNumber))];
+    const organisations = [...new Set(pairs.map((p) => p.organisationOdsCode))];
+    if (nhsNumbers.length === 0) return counts;
+    const rows = await this.repository(manager)
+      .createQueryBuilder('m')
+      .select('m.organisation_ods_code', 'organisation')
+      .addSelect('m.nhs_number', 'nhsNumber')
+      .addSelect('COUNT(*)', 'n')
+      .where('m.nhs_number IN (:...nhsNumbers)', { nhsNumbers })
+      .andWhere('m.organisation_ods_code IN (:...organisations)', { organisations })
+      .andWhere('m.created_at > :since', { since })
+      .andWhere('m.time_critical = :no', { no: false })
+      .andWhere('m.direction = :outbound', { outbound: 'OUTBOUND' })
+      .andWhere('m.status <> :cancelled', { cancelled: 'CANCELLED' })
+      .groupBy('m.organisation_ods_code')
+      .addGroupBy('m.nhs_number')
+      .getRawMany<{ organisation: string; nhsNumber: string; n: string | number }>();
+    for (const row of rows) counts.set(`${row.organisation}\u0000${row.nhsNumber}`, Number(row.n));
+    return counts;
+  }
+
   /** Non-time-critical outbound messages an organisation sent a patient since `since` (cancelled ones excluded). */
   async countRecentNonUrgent(organisationOdsCode: string, nhsNumber: string, since: Date, manager: EntityManager): Promise<number> {
     return this.repository(manager)
@@ -142,7 +172,8 @@ export class MessageStore {
       .getCount();
   }
 
-  async save(message: Message, manager: EntityManager): Promise<void> {
-    await manager.getRepository(Message).save(message);
+  /** One UPDATE of the given columns, without reading the row first as save() does. */
+  async update(id: string, fields: Partial<Message>, manager: EntityManager): Promise<void> {
+    await manager.getRepository(Message).update({ id }, fields as never);
   }
 }

@@ -4,10 +4,12 @@
  * dispatcher. Idempotent on (organisation, idempotencyKey).
  */
 import type { EntityManager } from 'typeorm';
+import type { ChannelPreferenceChange } from '../../entities/ChannelPreferenceChange';
 import type { Message } from '../../entities/Message';
+import type { Patient } from '../../entities/Patient';
 import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory';
 import { isUniqueViolation } from '../db/uniqueViolation';
-import { inUnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
+import { inUnitOfWork, type UnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
 import { type DeliveryDeps, effectsOf, reachOf, writeEffects } from '../delivery/messageDelivery';
 import { DeliveryDraft } from '../delivery/rules/deliveryDraft';
 import { sendTransition } from '../delivery/rules/sendTransition';
@@ -77,11 +79,7 @@ function validateRequest(request: SendMessageRequest): void {
 
 async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string, fingerprint: string, manager?: EntityManager): Promise<SendResult | null> {
   const existing = await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, manager);
-  if (!existing) return null;
-  if (existing.requestHash !== fingerprint) {
-    throw new HubError('DUPLICATE_REQUEST', `idempotencyKey "${key}" was already used for a different message from ${organisationOdsCode}`);
-  }
-  return { message: existing, replayed: true };
+  return existing ? replayAnswer({ organisationOdsCode, key, fingerprint }, existing) : null;
 }
 
 /** The end of the cooling-off period the patient's latest UNWANTED or TOO_MANY report about this organisation started, if any. */
@@ -103,7 +101,31 @@ export async function sendMessage(deps: SendDeps, input: SendMessageRequest, sco
   }
 }
 
-async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
+/**
+ * What a batch read for all its items in one go, inside its transaction after locking its
+ * patients: each item asks here instead of querying, and tells it what it stored.
+ */
+export interface BatchLookups {
+  lockedPatient(nhsNumber: string): Patient | null;
+  organisationExists(odsCode: string): boolean;
+  storedInBatch(organisationOdsCode: string, key: string): Message | undefined;
+  preferenceChanges(nhsNumber: string): ChannelPreferenceChange[];
+  recentNonUrgent(organisationOdsCode: string, nhsNumber: string): number;
+  stored(message: Message): void;
+}
+
+/** A request that passed every rule needing no database: what storing it needs. */
+export interface PreparedSend {
+  request: SendMessageRequest & { nhsNumber: string };
+  timeCritical: boolean;
+  content: { subject: string | null | undefined; body: string; mayGoToApp: boolean };
+  organisationOdsCode: string;
+  key: string | null;
+  fingerprint: string;
+}
+
+/** Checks a request in memory: its fields, then the content rules that need no patient data. */
+export function prepareSend(input: SendMessageRequest, scope: AccessScope): PreparedSend {
   const request = { ...input, nhsNumber: normaliseNhsNumber(input.nhsNumber) };
   validateRequest(request);
   const timeCritical = request.timeCritical ?? false;
@@ -114,83 +136,27 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
   if (scope.organisationOdsCode !== null && scope.organisationOdsCode !== organisationOdsCode) {
     throw new HubError('FORBIDDEN', `This key may only send for ${scope.organisationOdsCode}`);
   }
-  const key = request.idempotencyKey?.trim() || null;
-  const fingerprint = requestFingerprint(request);
+  return { request, timeCritical, content, organisationOdsCode, key: request.idempotencyKey?.trim() || null, fingerprint: requestFingerprint(request) };
+}
+
+/** The answer to a request whose idempotency key was already used: its replay, or DUPLICATE_REQUEST. */
+export function replayAnswer(prepared: Pick<PreparedSend, 'organisationOdsCode' | 'key' | 'fingerprint'>, existing: Message): SendResult {
+  if (existing.requestHash !== prepared.fingerprint) {
+    throw new HubError('DUPLICATE_REQUEST', `idempotencyKey "${prepared.key}" was already used for a different message from ${prepared.organisationOdsCode}`);
+  }
+  return { message: existing, replayed: true };
+}
+
+async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
+  const prepared = prepareSend(input, scope);
+  const { organisationOdsCode, key, fingerprint } = prepared;
   if (key) {
     const replay = await replayOf(deps, organisationOdsCode, key, fingerprint);
     if (replay) return replay;
   }
 
   try {
-    const outcome = await inUnitOfWork(deps, async (uow): Promise<SendResult> => {
-      const now = deps.clock.now();
-      // Locking the patient row makes concurrent sends to one patient count one after another.
-      if (!(await deps.stores.patients.lockByNhsNumber(request.nhsNumber, uow.manager))) {
-        throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${request.nhsNumber}`);
-      }
-      if (!(await deps.organisations.findByOdsCode(organisationOdsCode, uow.manager))) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
-      // A request that waited on the lock may be a replay of the send that held it.
-      if (key) {
-        const replay = await replayOf(deps, organisationOdsCode, key, fingerprint, uow.manager);
-        if (replay) return replay;
-      }
-      const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now);
-      audit?.patientRecordConsulted(patient.nhsNumber, 'sendMessage');
-      const mayReadPatient = scope.organisationOdsCode === null || patient.gpPracticeOdsCode === scope.organisationOdsCode;
-
-      if (!timeCritical) {
-        const recent = await deps.stores.messages.countRecentNonUrgent(organisationOdsCode, patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), uow.manager);
-        if (recent >= deps.maxMessagesPerPatientPerDay) {
-          throw new HubError(
-            'TOO_MANY_MESSAGES',
-            `${organisationOdsCode} has already sent this patient ${recent} non-urgent messages in the last 24 hours (limit ${deps.maxMessagesPerPatientPerDay}); send it later or mark it time-critical if it is`,
-          );
-        }
-      }
-
-      const routing = request.routing ?? {};
-      const message = newMessage(
-        {
-          organisationOdsCode,
-          nhsNumber: patient.nhsNumber,
-          category: request.category,
-          direction: MessageDirection.OUTBOUND,
-          subject: request.subject?.trim() || null,
-          body: request.body,
-          status: MessageStatus.QUEUED,
-          createdAt: now,
-        },
-        {
-          legalBasis: request.legalBasis,
-          purpose: request.purpose?.trim(),
-          timeCritical,
-          idempotencyKey: key,
-          requestHash: fingerprint,
-          fallbackOrder: routing.fallbackOrder?.length ? routing.fallbackOrder : null,
-          unreadFallbackHours: routing.unreadFallbackHours ?? null,
-          nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
-          notifiedWithinMinutes: routing.notifiedWithinMinutes || null,
-          expiresAt: request.expiresAt ?? null,
-          notificationsEnabledAtSend: preferences.notificationsEnabled,
-          templateId: request.templateId ?? null,
-        },
-      );
-      const coolingOffUntil = await coolingOffEnd(deps, organisationOdsCode, patient.nhsNumber, now, uow.manager);
-      const transition = sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps, { coolingOffUntil });
-      if (transition.outcome === 'refused' && !mayReadPatient && (transition.code === 'NO_REACHABLE_CHANNEL' || transition.code === 'RECIPIENT_INELIGIBLE')) {
-        // The reasons would describe the patient's record: opt-outs, contact details, deceased or confidential.
-        throw new HubError(transition.code, transition.code === 'NO_REACHABLE_CHANNEL' ? 'Neither the NHS App nor any fallback channel can reach this patient' : 'This patient cannot be sent this message');
-      }
-      const effects = effectsOf(transition);
-      // Last of all, the links against the patient's own record: a request this lets through is a
-      // real message to the patient, frequency-capped and audited, so probing costs what it reveals.
-      checkLinksAgainstPatient(content, patient);
-      await deps.stores.messages.insert(message, uow.manager);
-      if (effects) await writeEffects(deps, uow, message, [], effects);
-      if (deps.onQueued) uow.afterCommit(deps.onQueued);
-      return { message, replayed: false };
-    });
-    return outcome;
+    return await inUnitOfWork(deps, (uow) => storePrepared(deps, uow, prepared, scope, audit));
   } catch (error) {
     // A concurrent request with the same key won the race: answer as its replay.
     if (key && isUniqueViolation(error)) {
@@ -199,4 +165,83 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
     }
     throw error;
   }
+}
+
+/**
+ * Stores a prepared send in a unit of work: locks the patient, checks the record-dependent
+ * rules and writes the message with its first attempt. Batches call it once per item.
+ */
+export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: PreparedSend, scope: AccessScope, audit?: SendAudit, batch?: BatchLookups): Promise<SendResult> {
+  const { request, timeCritical, content, organisationOdsCode, key, fingerprint } = prepared;
+  const now = deps.clock.now();
+  // Locking the patient row makes concurrent sends to one patient count one after another.
+  const locked = batch ? batch.lockedPatient(request.nhsNumber) : await deps.stores.patients.lockByNhsNumber(request.nhsNumber, uow.manager);
+  if (!locked) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${request.nhsNumber}`);
+  const organisationKnown = batch ? batch.organisationExists(organisationOdsCode) : (await deps.organisations.findByOdsCode(organisationOdsCode, uow.manager)) !== null;
+  if (!organisationKnown) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
+  // A request that waited on the lock may be a replay of the send that held it. (A batch read
+  // the earlier keys before it took the locks: one stored meanwhile fails the batch's insert,
+  // and the batch then takes this per-item path.)
+  if (key) {
+    const earlier = batch ? batch.storedInBatch(organisationOdsCode, key) : await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, uow.manager);
+    if (earlier) return replayAnswer(prepared, earlier);
+  }
+  const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now, { patient: locked, changes: batch?.preferenceChanges(request.nhsNumber) });
+  audit?.patientRecordConsulted(patient.nhsNumber, 'sendMessage');
+  const mayReadPatient = scope.organisationOdsCode === null || patient.gpPracticeOdsCode === scope.organisationOdsCode;
+
+  if (!timeCritical) {
+    const recent = batch
+      ? batch.recentNonUrgent(organisationOdsCode, patient.nhsNumber)
+      : await deps.stores.messages.countRecentNonUrgent(organisationOdsCode, patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), uow.manager);
+    if (recent >= deps.maxMessagesPerPatientPerDay) {
+      throw new HubError(
+        'TOO_MANY_MESSAGES',
+        `${organisationOdsCode} has already sent this patient ${recent} non-urgent messages in the last 24 hours (limit ${deps.maxMessagesPerPatientPerDay}); send it later or mark it time-critical if it is`,
+      );
+    }
+  }
+
+  const routing = request.routing ?? {};
+  const message = newMessage(
+    {
+      organisationOdsCode,
+      nhsNumber: patient.nhsNumber,
+      category: request.category,
+      direction: MessageDirection.OUTBOUND,
+      subject: request.subject?.trim() || null,
+      body: request.body,
+      status: MessageStatus.QUEUED,
+      createdAt: now,
+    },
+    {
+      legalBasis: request.legalBasis,
+      purpose: request.purpose?.trim(),
+      timeCritical,
+      idempotencyKey: key,
+      requestHash: fingerprint,
+      fallbackOrder: routing.fallbackOrder?.length ? routing.fallbackOrder : null,
+      unreadFallbackHours: routing.unreadFallbackHours ?? null,
+      nudgeWhenUnnotified: routing.nudgeWhenUnnotified ?? false,
+      notifiedWithinMinutes: routing.notifiedWithinMinutes || null,
+      expiresAt: request.expiresAt ?? null,
+      notificationsEnabledAtSend: preferences.notificationsEnabled,
+      templateId: request.templateId ?? null,
+    },
+  );
+  const coolingOffUntil = await coolingOffEnd(deps, organisationOdsCode, patient.nhsNumber, now, uow.manager);
+  const transition = sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps, { coolingOffUntil });
+  if (transition.outcome === 'refused' && !mayReadPatient && (transition.code === 'NO_REACHABLE_CHANNEL' || transition.code === 'RECIPIENT_INELIGIBLE')) {
+    // The reasons would describe the patient's record: opt-outs, contact details, deceased or confidential.
+    throw new HubError(transition.code, transition.code === 'NO_REACHABLE_CHANNEL' ? 'Neither the NHS App nor any fallback channel can reach this patient' : 'This patient cannot be sent this message');
+  }
+  const effects = effectsOf(transition);
+  // Last of all, the links against the patient's own record: a request this lets through is a
+  // real message to the patient, frequency-capped and audited, so probing costs what it reveals.
+  checkLinksAgainstPatient(content, patient);
+  if (effects) await writeEffects(deps, uow, message, [], effects, { messageIsNew: true });
+  else await deps.stores.messages.insert(message, uow.manager);
+  if (deps.onQueued) uow.afterCommit(deps.onQueued);
+  batch?.stored(message);
+  return { message, replayed: false };
 }

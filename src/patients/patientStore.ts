@@ -93,6 +93,12 @@ export class PatientStore {
     return { ...toPage(rows, options.size, patientCursor), totalCount };
   }
 
+  /** Locks these patients' rows in one statement, in NHS number order so concurrent batches never deadlock, and returns them. */
+  async lockMany(nhsNumbers: readonly string[], manager: EntityManager): Promise<Patient[]> {
+    if (nhsNumbers.length === 0) return [];
+    return forUpdate(manager.getRepository(Patient).createQueryBuilder('p').where('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...new Set(nhsNumbers)].sort() }).orderBy('p.nhs_number', 'ASC'), manager).getMany();
+  }
+
   /** Locks the patient row so concurrent sends to one patient are counted one after another. */
   async lockByNhsNumber(nhsNumber: string, manager: EntityManager): Promise<Patient | null> {
     return forUpdate(manager.getRepository(Patient).createQueryBuilder('p').where('p.nhs_number = :nhsNumber', { nhsNumber }), manager).getOne();

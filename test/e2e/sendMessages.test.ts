@@ -117,4 +117,39 @@ describe('sendMessages over HTTP', () => {
     expect(await messageCount(running.hub)).toBe(2);
     expect((await messageRows(running.hub)).every((m) => m.nhsNumber === JANE)).toBe(true);
   });
+
+  it('keeps the daily cap per patient inside one batch: items past it are refused alone, with nothing of theirs stored', async () => {
+    const batch = Array.from({ length: 5 }, (_, i) => validSend({ subject: `Reminder ${i}`, body: SHORT_BODY }));
+    const payload = dataOf(await sendBatch(batch)).sendMessages;
+    expect(payload.results.map((r: any) => r.error?.code ?? null)).toEqual([null, null, null, 'TOO_MANY_MESSAGES', 'TOO_MANY_MESSAGES']);
+    const stored = payload.results.filter((r: any) => r.message).map((r: any) => r.message.id).sort();
+    const count = async (sql: string) => Number((await running.hub.db.dataSource.query(sql))[0].n);
+    expect(await messageCount(running.hub)).toBe(3);
+    expect(await count('SELECT COUNT(DISTINCT message_id) AS n FROM delivery_attempts')).toBe(3);
+    const withWork = await running.hub.db.dataSource.query('SELECT DISTINCT message_id AS id FROM outbox');
+    expect(withWork.map((r: { id: string }) => r.id).sort()).toEqual(stored);
+    const withEvents = await running.hub.db.dataSource.query('SELECT DISTINCT message_id AS id FROM hub_events');
+    expect(withEvents.map((r: { id: string }) => r.id).sort()).toEqual(stored);
+  });
+
+  it('stores each idempotency key once when batches sharing keys race, and answers every item', async () => {
+    const patients = nhsNumbers(30);
+    for (const nhsNumber of patients) await givenPatient(running.hub, { nhsNumber });
+    const batch = patients.map((nhsNumber, i) => validSend({ nhsNumber, subject: `Item ${i}`, body: SHORT_BODY, idempotencyKey: `race-${i}` }));
+    const answers = await Promise.all([sendBatch(batch), sendBatch([...batch].reverse()), sendBatch(batch)]);
+    const payloads = answers.map((a) => dataOf(a).sendMessages);
+    for (const payload of payloads) {
+      expect(payload.rejected).toBe(0);
+      expect(payload.accepted).toBe(30);
+    }
+    expect(await messageCount(running.hub)).toBe(30);
+    const idsBySubject = (payload: any) => new Map(payload.results.map((r: any) => [r.index, r.message.id]));
+    const [a, b, c] = payloads.map(idsBySubject);
+    for (let i = 0; i < 30; i += 1) {
+      expect(b.get(29 - i)).toBe(a.get(i));
+      expect(c.get(i)).toBe(a.get(i));
+    }
+    const replayed = payloads.flatMap((p) => p.results.map((r: any) => r.replayed)).filter(Boolean).length;
+    expect(replayed).toBe(60);
+  }, 60_000);
 });
