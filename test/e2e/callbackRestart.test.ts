@@ -3,23 +3,20 @@
  * killed with SIGKILL while it is retrying a callback, and a new process on the same database
  * delivers every event, exactly once, signed with the same secret.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { Role } from '../../src/vocabulary/roles';
 import { type CallbackReceiver, signatureVerifies, startCallbackReceiver } from '../support/callbackReceiver';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
 import { validSend } from '../support/sending';
 import { waitFor } from '../support/subscriptions';
+import { buildHub, freePort, MAIN, ROOT } from '../support/builtHub';
 import { apiKey, createTestHub, type GraphqlResult } from '../support/testHub';
 
 jest.setTimeout(180_000);
 
-const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'dist/src/main.js');
 
 interface HubProcess {
   port: number;
@@ -32,16 +29,6 @@ let adminKey: string;
 let receiver: CallbackReceiver;
 const processes: HubProcess[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function startHubProcess(): Promise<HubProcess> {
   const port = await freePort();
@@ -91,11 +78,7 @@ async function graphql(hub: HubProcess, query: string, variables: Record<string,
 }
 
 beforeAll(async () => {
-  try {
-    await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    if (!existsSync(MAIN)) throw error;
-  }
+  await buildHub();
   databaseUrl = process.env.DATABASE_URL ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'hub-callbacks-')), 'hub.sqlite')}`;
   const setup = await createTestHub({ databaseUrl });
   try {

@@ -4,23 +4,21 @@
  * calls in hand finish and records them, gives back its claims on the rest, closes its
  * WebSocket clients with 1001 and exits 0.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { OutboxItem } from '../../entities/OutboxItem';
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import { Role } from '../../src/vocabulary/roles';
 import { givenOrganisation, givenPatient } from '../support/fixtures';
 import { validSend } from '../support/sending';
 import { Collector, connect, DELIVERY_EVENTS, waitFor } from '../support/subscriptions';
+import { buildHub, freePort, MAIN, ROOT } from '../support/builtHub';
 import { apiKey, createTestHub } from '../support/testHub';
 
-const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'dist/src/main.js');
 const SUPPLIER_DELAY_MS = 1500;
 const MESSAGES = 20;
 
@@ -31,14 +29,6 @@ let supplier: Server;
 let supplierUrl: string;
 const callsReceived: string[] = [];
 let child: ChildProcess | null = null;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((done) => probe.close(done));
-  return port;
-}
 
 async function status(port: number, path: string): Promise<number> {
   try {
@@ -51,11 +41,7 @@ async function status(port: number, path: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  try {
-    await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    if (!existsSync(MAIN)) throw error;
-  }
+  await buildHub();
   databaseUrl = process.env.DATABASE_URL ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'hub-shutdown-')), 'hub.sqlite')}`;
   const setup = await createTestHub({ databaseUrl });
   try {

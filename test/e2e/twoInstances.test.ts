@@ -6,20 +6,17 @@
  * On MariaDB both processes use the suite's DATABASE_URL; otherwise they share one SQLite
  * file (one host, so two processes on it work, one writer at a time).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { Role } from '../../src/vocabulary/roles';
 import { VALID_NHS_NUMBERS } from '../support/fixtures';
 import { validSend } from '../support/sending';
 import { Collector, connect, type Connection, DELIVERY_EVENTS, waitFor } from '../support/subscriptions';
+import { buildHub, freePort, MAIN, ROOT } from '../support/builtHub';
 import { apiKey, createTestHub, type GraphqlResult } from '../support/testHub';
 
-const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'dist/src/main.js');
 /** The suite's real Redis; TEST_REDIS_URL points it elsewhere. */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PRACTICE = 'A81001';
@@ -38,16 +35,6 @@ let dashboardKey: string;
 const instances: Instance[] = [];
 const connections: Connection[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function startInstance(name: string, port: number): Promise<Instance> {
   const child = spawn(process.execPath, [MAIN], {
@@ -132,12 +119,7 @@ const everyOnce = (counts: Map<string, number>, ids: Set<string>) => [...ids].ev
 
 beforeAll(async () => {
   // Build what the processes run (incremental, so quick when dist is fresh).
-  try {
-    await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    // Type errors elsewhere still emit JavaScript; only a missing entry point stops the test.
-    if (!existsSync(MAIN)) throw error;
-  }
+  await buildHub();
   expect(existsSync(MAIN)).toBe(true);
 
   databaseUrl = process.env.DATABASE_URL ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'hub-two-')), 'hub.sqlite')}`;

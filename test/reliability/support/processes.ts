@@ -5,13 +5,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { freePort, MAIN, ROOT } from '../../support/builtHub';
 import { WEBHOOK_SECRET } from './recorder';
 
-export const ROOT = resolve(__dirname, '../../..');
-export const MAIN = join(ROOT, 'dist/src/main.js');
+export { freePort, MAIN, ROOT };
 
 export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
@@ -22,17 +21,6 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, wha
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : await what()}`);
     await sleep(everyMs);
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): boolean {
