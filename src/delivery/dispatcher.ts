@@ -10,6 +10,9 @@ import type { HubLogger } from '../shared/logger';
 import { dispatchAttempt, type DispatchDeps } from './dispatchAttempt';
 import { deliverSimulatedReceipt, handleExpiry, handleNotifiedTimeout, handleUnreadTimeout } from './timedFallbacks';
 
+/** How soon an item whose run failed is due again. */
+const FAILED_ITEM_RETRY_MS = 2000;
+
 /** Items claimed at once, and provider calls in flight: bounded below the database pool (20). */
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_CONCURRENCY = 16;
@@ -116,9 +119,12 @@ export class Dispatcher {
       else if (item.kind === OutboxKind.EXPIRY) await handleExpiry(this.deps, item);
       this.stats.processed += 1;
     } catch (error) {
-      // The claim lapses after its lease and the item is tried again.
       this.stats.failed += 1;
       this.options.logger?.error({ err: error, outboxId: item.id, kind: item.kind }, 'outbox item failed');
+      // Tried again shortly (a busy or lost database connection passes); if even this write
+      // fails, the claim lapses after its lease instead.
+      const dueAt = new Date(this.deps.clock.now().getTime() + FAILED_ITEM_RETRY_MS);
+      await this.deps.stores.outbox.releaseClaim(item.id, this.id, dueAt).catch(() => undefined);
     }
   }
 

@@ -56,6 +56,11 @@ export class OutboxStore {
     await manager.getRepository(OutboxItem).update({ id }, { dueAt, claimedUntil: null, claimedBy: null });
   }
 
+  /** Gives back one claim `owner` holds, due again at `dueAt` (an item whose run failed). */
+  async releaseClaim(id: string, owner: string, dueAt: Date): Promise<void> {
+    await this.db.dataSource.getRepository(OutboxItem).update({ id, claimedBy: owner }, { dueAt, claimedUntil: null, claimedBy: null });
+  }
+
   /** Gives back every claim `owner` still holds, so other dispatchers can take the items at once. */
   async releaseClaims(owner: string): Promise<number> {
     const result = await this.db.dataSource.getRepository(OutboxItem).update({ claimedBy: owner }, { claimedUntil: null, claimedBy: null });
