@@ -10,7 +10,7 @@ import { signWebhookBody } from '../../src/http/webhookSignature';
 import type { Hub } from '../../src/hub';
 import { ManualClock } from '../../src/shared/clock';
 import { Role } from '../../src/vocabulary/roles';
-import { givenOrganisation, givenPatient } from '../support/fixtures';
+import { givenOrganisation, givenPatient, JANE_DETAILS } from '../support/fixtures';
 import { messageState, send } from '../support/sending';
 import { acceptAll, providerEnv, startSupplier, type Supplier, type SupplierScript } from '../support/supplierServer';
 import { apiKey, bearer, createTestHub, startTestServer, type TestServer } from '../support/testHub';
@@ -91,18 +91,7 @@ async function advance(h: Harness, ms: number): Promise<void> {
 }
 
 const UPSERT_PATIENT = `mutation ($input: PatientInput!) { upsertPatient(input: $input) { nhsNumber deceased confidential } }`;
-const janeInput = (fields: Record<string, unknown>) => ({
-  nhsNumber: JANE,
-  givenName: 'Jane',
-  familyName: 'Smith',
-  dateOfBirth: '1980-03-14',
-  mobileNumber: '07700900123',
-  email: 'jane.smith@example.com',
-  postalAddress: '1 High Street, Leeds, LS1 4AB',
-  nhsAppUser: true,
-  gpPracticeOdsCode: 'A81001',
-  ...fields,
-});
+const janeInput = (fields: Record<string, unknown>) => ({ ...JANE_DETAILS, nhsNumber: JANE, ...fields });
 
 describe('deceased patients', () => {
   let h: Harness;

@@ -10,19 +10,24 @@ export async function givenOrganisation(hub: Hub, odsCode = 'A81001', name = 'Th
   return upsertOrganisation(hub.useCases.organisations, { odsCode, name, type });
 }
 
+/** The patient most tests use, registered at A81001 with every contact detail. */
+export const JANE_DETAILS = {
+  nhsNumber: '9434765919',
+  givenName: 'Jane',
+  familyName: 'Smith',
+  dateOfBirth: '1980-03-14',
+  mobileNumber: '07700900123',
+  email: 'jane.smith@example.com',
+  postalAddress: '1 High Street, Leeds, LS1 4AB',
+  nhsAppUser: true,
+  gpPracticeOdsCode: 'A81001',
+};
+
 export async function givenPatient(hub: Hub, overrides: Partial<PatientDetails> = {}) {
   return upsertPatient(
     hub.useCases.patients,
     {
-      nhsNumber: '9434765919',
-      givenName: 'Jane',
-      familyName: 'Smith',
-      dateOfBirth: '1980-03-14',
-      mobileNumber: '07700900123',
-      email: 'jane.smith@example.com',
-      postalAddress: '1 High Street, Leeds, LS1 4AB',
-      nhsAppUser: true,
-      gpPracticeOdsCode: 'A81001',
+      ...JANE_DETAILS,
       ...overrides,
     },
   );
