@@ -7,6 +7,7 @@
  * scenario runs bench/metricsBench.ts against <database>_metrics (seeded once, kept; with
  * --quick, <database>_metrics_quick, seeded again at a small size each run).
  * REDIS_URL, when set, is handed to the hub (events then travel through Redis).
+ * BENCH_PORT_BASE (default 47600) sets the loopback ports: base+1 hub, +2 floor, +3 provider.
  *
  * The hub runs as production does: `node dist/src/main.js` with NODE_ENV=production, in its
  * own process, on loopback. Writes latest.json and latest.md to bench/runs/ (git-ignored),
@@ -32,9 +33,11 @@ import { benchOutput, printableDatabaseUrl } from './benchOutput';
 import { percentile, post, rssSampler, runLoad, sleep } from './load';
 
 const ROOT = join(__dirname, '..', '..');
-const HUB_PORT = 47601;
-const FLOOR_PORT = 47602;
-const PROVIDER_PORT = 47603;
+/** BENCH_PORT_BASE moves the three loopback ports, so two benches can run side by side. */
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 47600);
+const HUB_PORT = PORT_BASE + 1;
+const FLOOR_PORT = PORT_BASE + 2;
+const PROVIDER_PORT = PORT_BASE + 3;
 const ORGS = ['B12001', 'B12002', 'B12003', 'B12004', 'B12005', 'B12006', 'B12007', 'B12008', 'B12009', 'B12010'];
 const BODY = 'Your appointment is on Monday at 10am at the surgery. Please arrive 10 minutes early.';
 
