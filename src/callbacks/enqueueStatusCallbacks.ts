@@ -9,7 +9,10 @@
  */
 import type { EntityManager } from 'typeorm';
 import { CallbackDelivery } from '../../entities/CallbackDelivery';
+import type { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import type { HubEvent } from '../../entities/HubEvent';
+import type { Message } from '../../entities/Message';
+import type { StatusCallback } from '../../entities/StatusCallback';
 import { CallbackDeliveryState, StatusCallbackEvent } from '../vocabulary/callbacks';
 import { callbackOutbox } from './callbackStore';
 
@@ -44,17 +47,38 @@ function factsOf(event: HubEvent, messageStatus: string, failureReason: string |
   return facts;
 }
 
-export async function enqueueStatusCallbacks(manager: EntityManager, events: HubEvent[]): Promise<void> {
-  if (events.length === 0) return;
+/**
+ * What a transaction's events need for their status callbacks, read before the events are
+ * stored (and before the event order is taken): the organisations' active callbacks and the
+ * messages and attempts the events concern. Returns what writes the callbacks once the events
+ * have their ids, or null when no organisation asked for any.
+ */
+export async function prepareStatusCallbacks(manager: EntityManager, events: HubEvent[]): Promise<((stored: HubEvent[]) => Promise<void>) | null> {
+  if (events.length === 0) return null;
   const callbacks = await callbackOutbox.activeFor(unique(events.map((e) => e.organisationOdsCode)), manager);
-  if (callbacks.length === 0) return;
+  if (callbacks.length === 0) return null;
   const relevant = events.filter((e) => callbacks.some((c) => c.organisationOdsCode === e.organisationOdsCode));
   const messageIds = unique(relevant.map((e) => e.messageId));
-  const [messages, attempts, earlier] = [
+  const [messages, attempts] = [
     await callbackOutbox.messages(messageIds, manager),
     await callbackOutbox.attempts(unique(relevant.flatMap((e) => (e.attemptId ? [e.attemptId] : []))), manager),
-    await callbackOutbox.earlier(callbacks.map((c) => c.id), messageIds, manager),
   ];
+  return async (stored) => {
+    const wanted = new Set(relevant);
+    const storedRelevant = stored.filter((e) => wanted.has(e));
+    // Read under the event order, with the callbacks written after it, so sequences never repeat.
+    const earlier = await callbackOutbox.earlier(callbacks.map((c) => c.id), messageIds, manager);
+    await callbackOutbox.insert(callbackRows(storedRelevant, callbacks, messages, attempts, earlier), manager);
+  };
+}
+
+function callbackRows(
+  relevant: HubEvent[],
+  callbacks: StatusCallback[],
+  messages: Array<Pick<Message, 'id' | 'nhsNumber' | 'status'>>,
+  attempts: Array<Pick<DeliveryAttempt, 'id' | 'failureReason'>>,
+  earlier: Array<Pick<CallbackDelivery, 'callbackId' | 'messageId' | 'type' | 'status' | 'sequence'>>,
+): CallbackDelivery[] {
   const messageById = new Map(messages.map((m) => [m.id, m]));
   const failureByAttempt = new Map(attempts.map((a) => [a.id, a.failureReason]));
   const lastSequence = new Map<string, number>();
@@ -114,5 +138,5 @@ export async function enqueueStatusCallbacks(manager: EntityManager, events: Hub
       }
     }
   }
-  await callbackOutbox.insert(rows, manager);
+  return rows;
 }

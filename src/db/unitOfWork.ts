@@ -5,7 +5,8 @@
  * transaction. Other after-commit hooks (such as waking the dispatcher) run too.
  */
 import type { EntityManager } from 'typeorm';
-import { enqueueStatusCallbacks } from '../callbacks/enqueueStatusCallbacks';
+import type { HubEvent } from '../../entities/HubEvent';
+import { prepareStatusCallbacks } from '../callbacks/enqueueStatusCallbacks';
 import type { EventBus } from '../events/eventBus';
 import { EventRecorder } from '../events/eventRecorder';
 import type { HubLogger } from '../shared/logger';
@@ -23,13 +24,23 @@ export interface UnitOfWorkDeps {
   logger?: HubLogger;
 }
 
+/**
+ * Stores a transaction's events and their status callbacks, last of all: what the callbacks
+ * need is read first, so the shared event order is held only for the inserts and the commit.
+ */
+async function storeEvents(manager: EntityManager, events: EventRecorder): Promise<HubEvent[]> {
+  const writeCallbacks = await prepareStatusCallbacks(manager, [...events.pending()]);
+  const stored = await events.store(manager);
+  if (writeCallbacks) await writeCallbacks(stored);
+  return stored;
+}
+
 export async function inUnitOfWork<T>(deps: UnitOfWorkDeps, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
   const hooks: Array<() => void> = [];
   const { result, stored } = await deps.db.transaction(async (manager) => {
     const events = new EventRecorder();
     const value = await work({ manager, events, afterCommit: (hook) => hooks.push(hook) });
-    const stored = await events.store(manager);
-    await enqueueStatusCallbacks(manager, stored);
+    const stored = await storeEvents(manager, events);
     return { result: value, stored };
   });
   if (stored.length > 0) {
@@ -41,39 +52,29 @@ export async function inUnitOfWork<T>(deps: UnitOfWorkDeps, work: (uow: UnitOfWo
   return result;
 }
 
-/** Runs one item of a batch unit of work; a failed item leaves nothing behind. */
+/** Runs one item of a batch unit of work; a failed item leaves none of its events or hooks behind. */
 export type BatchItemRunner = <T>(work: (uow: UnitOfWork) => Promise<T>) => Promise<T>;
 
 /**
- * One transaction for many items, each under its own savepoint: an item that throws is rolled
- * back alone (its writes, events and hooks dropped) and the error is rethrown for the caller to
- * report; the others commit together, with their events stored and published as one.
+ * One transaction for many items that decide in memory and write nothing themselves: each item
+ * records its events and hooks on its own, kept only if it succeeds, so an item that throws is
+ * dropped alone and the error rethrown for the caller to report. `work` writes the succeeded
+ * items' rows together before it returns; their events are then stored and published as one.
  */
 export async function inBatchUnitOfWork(deps: UnitOfWorkDeps, work: (manager: EntityManager, item: BatchItemRunner) => Promise<void>): Promise<void> {
   const hooks: Array<() => void> = [];
   const stored = await deps.db.transaction(async (manager) => {
     const events = new EventRecorder();
-    let savepoints = 0;
     const item: BatchItemRunner = async (itemWork) => {
-      const name = `batch_item_${(savepoints += 1)}`;
       const itemEvents = new EventRecorder();
       const itemHooks: Array<() => void> = [];
-      await manager.query(`SAVEPOINT ${name}`);
-      try {
-        const value = await itemWork({ manager, events: itemEvents, afterCommit: (hook) => itemHooks.push(hook) });
-        await manager.query(`RELEASE SAVEPOINT ${name}`);
-        events.absorb(itemEvents);
-        hooks.push(...itemHooks);
-        return value;
-      } catch (error) {
-        await manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        throw error;
-      }
+      const value = await itemWork({ manager, events: itemEvents, afterCommit: (hook) => itemHooks.push(hook) });
+      events.absorb(itemEvents);
+      hooks.push(...itemHooks);
+      return value;
     };
     await work(manager, item);
-    const rows = await events.store(manager);
-    await enqueueStatusCallbacks(manager, rows);
-    return rows;
+    return storeEvents(manager, events);
   });
   if (stored.length > 0) {
     await deps.bus.publish(stored).catch((error) => deps.logger?.error({ err: error }, 'publishing events failed'));

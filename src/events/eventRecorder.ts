@@ -59,6 +59,11 @@ export class EventRecorder {
     this.drafts.push(...other.drafts.splice(0));
   }
 
+  /** The events collected so far, not yet stored (they get their ids when stored). */
+  pending(): readonly HubEvent[] {
+    return this.drafts;
+  }
+
   /** Stores the collected events in the caller's transaction and returns them with their ids. */
   async store(manager: EntityManager): Promise<HubEvent[]> {
     return insertInCommitOrder(this.drafts.splice(0), manager);

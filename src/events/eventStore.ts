@@ -4,19 +4,59 @@ import { HubEvent, type HubEventKind } from '../../entities/HubEvent';
 import type { Database } from '../db/database';
 import { type EventFilter, matchesFilter } from './eventFilter';
 
+/** Rows per INSERT statement: well inside SQLite's and MySQL's limits on bound parameters. */
+const ROWS_PER_INSERT = 500;
+
 /**
- * Inserts one at a time so each row gets its increasing id back on every database. On
- * MySQL the transaction first takes one shared row lock, held until it commits, so event
- * ids are handed out in commit order: a subscriber resuming `after` an id can never miss
- * a lower id that committed later.
+ * Takes the event order: on MySQL one shared row lock, held until the transaction commits, so
+ * event ids are handed out in commit order and a subscriber resuming `after` an id can never
+ * miss a lower id that committed later. SQLite runs one transaction at a time and needs none.
+ * Take it as late as possible: every event-recording transaction waits for it.
+ */
+async function takeEventOrder(manager: EntityManager): Promise<void> {
+  if (manager.connection.driver.options.type === 'better-sqlite3') return;
+  await manager.query("INSERT INTO hub_state (name, value) VALUES ('events.order', '') ON DUPLICATE KEY UPDATE value = value");
+}
+
+/**
+ * Inserts the events with multi-row INSERTs under the event order and sets each one's id, in
+ * the order given. While the order is held no other transaction inserts events, so the rows
+ * of one statement are the first `n` ids from the one it reports.
  */
 export async function insertInCommitOrder(events: HubEvent[], manager: EntityManager): Promise<HubEvent[]> {
   if (events.length === 0) return [];
-  if (manager.connection.driver.options.type !== 'better-sqlite3') {
-    await manager.query("INSERT INTO hub_state (name, value) VALUES ('events.order', '') ON DUPLICATE KEY UPDATE value = value");
+  await takeEventOrder(manager);
+  for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+    await insertChunk(events.slice(start, start + ROWS_PER_INSERT), manager);
   }
-  for (const event of events) await manager.getRepository(HubEvent).insert(event);
   return events;
+}
+
+async function insertChunk(events: HubEvent[], manager: EntityManager): Promise<void> {
+  const sqlite = manager.connection.driver.options.type === 'better-sqlite3';
+  const result = await manager.createQueryBuilder().insert().into(HubEvent).values(events).updateEntity(false).execute();
+  // MySQL reports the first row's id, SQLite the last one's.
+  const reported = BigInt(sqlite ? (result.raw as number | bigint) : (result.raw as { insertId: number | string }).insertId);
+  if (sqlite) {
+    // One connection, one writer: a statement's rows take the next consecutive rowids.
+    events.forEach((event, i) => (event.id = String(reported - BigInt(events.length - 1 - i))));
+    return;
+  }
+  if (events.length === 1) {
+    events[0].id = String(reported);
+    return;
+  }
+  // Consecutive only when auto_increment_increment is 1: read the ids back rather than assume it.
+  const rows: Array<{ id: string | number }> = await manager
+    .getRepository(HubEvent)
+    .createQueryBuilder('e')
+    .select('e.id', 'id')
+    .where('e.id >= :first', { first: String(reported) })
+    .orderBy('e.id', 'ASC')
+    .limit(events.length)
+    .getRawMany();
+  if (rows.length !== events.length) throw new Error(`Stored ${events.length} events but read back ${rows.length} ids`);
+  events.forEach((event, i) => (event.id = String(rows[i].id)));
 }
 
 export class EventStore {

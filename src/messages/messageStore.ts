@@ -3,6 +3,7 @@ import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Message } from '../../entities/Message';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Database } from '../db/database';
+import { insertRows } from '../db/insertRows';
 import { forUpdate } from '../db/rowLock';
 import { normaliseOdsCode } from '../organisations/odsCode';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../shared/pagination';
@@ -118,6 +119,11 @@ export class MessageStore {
 
   async insert(message: Message, manager: EntityManager): Promise<void> {
     await manager.getRepository(Message).insert(message);
+  }
+
+  /** Multi-row INSERTs of new messages (a batch's). */
+  async insertMany(messages: Message[], manager: EntityManager): Promise<void> {
+    await insertRows(manager, Message, messages);
   }
 
   /** Locks the message row: every change to a message's delivery state goes through this lock. */

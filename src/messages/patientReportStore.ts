@@ -32,7 +32,38 @@ export class PatientReportStore {
     return row?.createdAt ?? null;
   }
 
+  /** lastReportedAt for many (organisation, patient) pairs in one query, keyed `org NUL nhsNumber`. */
+  async lastReportedAtMany(pairs: ReadonlyArray<{ organisationOdsCode: string; nhsNumber: string }>, reasons: readonly string[], since: Date, manager: EntityManager): Promise<Map<string, Date>> {
+    const latest = new Map<string, Date>();
+    const nhsNumbers = [...new Set(pairs.map((p) => p.nhsNumber))];
+    const organisations = [...new Set(pairs.map((p) => p.organisationOdsCode))];
+    if (nhsNumbers.length === 0) return latest;
+    const rows = await manager
+      .getRepository(PatientReport)
+      .createQueryBuilder('r')
+      .innerJoin('messages', 'rm', 'rm.id = r.message_id')
+      .select('rm.organisation_ods_code', 'organisation')
+      .addSelect('rm.nhs_number', 'nhsNumber')
+      .addSelect('r.created_at', 'createdAt')
+      .where('rm.nhs_number IN (:...nhsNumbers)', { nhsNumbers })
+      .andWhere('rm.organisation_ods_code IN (:...organisations)', { organisations })
+      .andWhere('r.reason IN (:...reasons)', { reasons: [...reasons] })
+      .andWhere('r.created_at > :since', { since })
+      .getRawMany<{ organisation: string; nhsNumber: string; createdAt: Date | string }>();
+    for (const row of rows) {
+      const key = `${row.organisation}\u0000${row.nhsNumber}`;
+      const at = parseStoredDate(row.createdAt);
+      if (!latest.has(key) || latest.get(key)!.getTime() < at.getTime()) latest.set(key, at);
+    }
+    return latest;
+  }
+
   async insert(report: PatientReport, manager: EntityManager): Promise<void> {
     await manager.getRepository(PatientReport).insert(report);
   }
+}
+
+/** A raw datetime column: a Date from MySQL, a UTC 'YYYY-MM-DD HH:MM:SS.SSS' string from SQLite. */
+function parseStoredDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }

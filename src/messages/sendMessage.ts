@@ -11,7 +11,7 @@ import { MESSAGING_CATEGORY_DESCRIPTORS } from '../categories/messagingCategory'
 import { isUniqueViolation } from '../db/uniqueViolation';
 import { inUnitOfWork, type UnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
 import { type DeliveryDeps, effectsOf, reachOf, writeEffects } from '../delivery/messageDelivery';
-import { DeliveryDraft } from '../delivery/rules/deliveryDraft';
+import { DeliveryDraft, type DeliveryEffects } from '../delivery/rules/deliveryDraft';
 import { sendTransition } from '../delivery/rules/sendTransition';
 import { assertOdsCode } from '../organisations/odsCode';
 import type { OrganisationStore } from '../organisations/organisationStore';
@@ -50,7 +50,7 @@ export interface SendDeps extends DeliveryDeps, UnitOfWorkDeps {
 }
 
 const MAX_UNREAD_FALLBACK_HOURS = 24 * 14;
-const COOLING_OFF_REASONS = [ReportReason.UNWANTED, ReportReason.TOO_MANY];
+export const COOLING_OFF_REASONS = [ReportReason.UNWANTED, ReportReason.TOO_MANY];
 
 function validateRequest(request: SendMessageRequest): void {
   if (!request.legalBasis || !Object.values(LegalBasis).includes(request.legalBasis)) {
@@ -83,11 +83,16 @@ async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string
 }
 
 /** The end of the cooling-off period the patient's latest UNWANTED or TOO_MANY report about this organisation started, if any. */
-async function coolingOffEnd(deps: SendDeps, organisationOdsCode: string, nhsNumber: string, now: Date, manager: EntityManager): Promise<Date | null> {
+async function coolingOffEnd(deps: SendDeps, organisationOdsCode: string, nhsNumber: string, now: Date, manager: EntityManager, batch?: BatchLookups): Promise<Date | null> {
   const period = deps.reportCoolingOffDays * DAY_MS;
   if (period <= 0) return null;
-  const reportedAt = await deps.reports.lastReportedAt(organisationOdsCode, nhsNumber, COOLING_OFF_REASONS, new Date(now.getTime() - period), manager);
-  return reportedAt ? new Date(reportedAt.getTime() + period) : null;
+  const reportedAt = batch ? batch.lastCoolingOffReport(organisationOdsCode, nhsNumber) : await deps.reports.lastReportedAt(organisationOdsCode, nhsNumber, COOLING_OFF_REASONS, coolingOffSince(deps, now), manager);
+  return reportedAt && reportedAt.getTime() > now.getTime() - period ? new Date(reportedAt.getTime() + period) : null;
+}
+
+/** The earliest time a report can have been made and still pause a send made at `now`. */
+export function coolingOffSince(deps: Pick<SendDeps, 'reportCoolingOffDays'>, now: Date): Date {
+  return new Date(now.getTime() - deps.reportCoolingOffDays * DAY_MS);
 }
 
 export async function sendMessage(deps: SendDeps, input: SendMessageRequest, scope: AccessScope, audit?: SendAudit): Promise<SendResult> {
@@ -111,7 +116,10 @@ export interface BatchLookups {
   storedInBatch(organisationOdsCode: string, key: string): Message | undefined;
   preferenceChanges(nhsNumber: string): ChannelPreferenceChange[];
   recentNonUrgent(organisationOdsCode: string, nhsNumber: string): number;
-  stored(message: Message): void;
+  /** When the patient last reported the organisation's messages as unwanted or too many, within the cooling-off period. */
+  lastCoolingOffReport(organisationOdsCode: string, nhsNumber: string): Date | null;
+  /** Takes an item's message and what its send decided, to be written with the batch's other items. */
+  stored(uow: UnitOfWork, message: Message, effects: DeliveryEffects | null): void;
 }
 
 /** A request that passed every rule needing no database: what storing it needs. */
@@ -169,7 +177,8 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
 
 /**
  * Stores a prepared send in a unit of work: locks the patient, checks the record-dependent
- * rules and writes the message with its first attempt. Batches call it once per item.
+ * rules and writes the message with its first attempt. Batches call it once per item, and
+ * write nothing here: every refusal comes first, and the batch writes its items' rows together.
  */
 export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: PreparedSend, scope: AccessScope, audit?: SendAudit, batch?: BatchLookups): Promise<SendResult> {
   const { request, timeCritical, content, organisationOdsCode, key, fingerprint } = prepared;
@@ -229,7 +238,7 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
       templateId: request.templateId ?? null,
     },
   );
-  const coolingOffUntil = await coolingOffEnd(deps, organisationOdsCode, patient.nhsNumber, now, uow.manager);
+  const coolingOffUntil = await coolingOffEnd(deps, organisationOdsCode, patient.nhsNumber, now, uow.manager, batch);
   const transition = sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps, { coolingOffUntil });
   if (transition.outcome === 'refused' && !mayReadPatient && (transition.code === 'NO_REACHABLE_CHANNEL' || transition.code === 'RECIPIENT_INELIGIBLE')) {
     // The reasons would describe the patient's record: opt-outs, contact details, deceased or confidential.
@@ -239,9 +248,9 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
   // Last of all, the links against the patient's own record: a request this lets through is a
   // real message to the patient, frequency-capped and audited, so probing costs what it reveals.
   checkLinksAgainstPatient(content, patient);
-  if (effects) await writeEffects(deps, uow, message, [], effects, { messageIsNew: true });
+  if (batch) batch.stored(uow, message, effects);
+  else if (effects) await writeEffects(deps, uow, message, [], effects, { messageIsNew: true });
   else await deps.stores.messages.insert(message, uow.manager);
   if (deps.onQueued) uow.afterCommit(deps.onQueued);
-  batch?.stored(message);
   return { message, replayed: false };
 }

@@ -2,10 +2,13 @@
  * Sends a batch of up to 1,000 messages, set-based: every item is checked in memory first,
  * earlier uses of the batch's idempotency keys are read in one query, and the rest are stored
  * in one transaction: the patients locked in one ordered statement, their organisations,
- * preferences and 24-hour counts read with IN (…) queries, then a savepoint per item. Each item keeps its own answer: a refused item is rolled back alone
- * and never blocks the good ones. Should the shared transaction fail as a whole (a
- * concurrent request stored the same idempotency key first, a deadlock), every item not yet
- * answered takes the one-at-a-time path of sendMessage, which settles such races.
+ * preferences, 24-hour counts and reports read with IN (…) queries, each item decided in
+ * memory (every refusal comes before anything is written), and then the accepted items'
+ * messages, attempts, outbox items and events written with multi-row INSERTs. Each item keeps
+ * its own answer: a refused item leaves nothing behind and never blocks the good ones. Should
+ * the shared transaction fail as a whole (a concurrent request stored the same idempotency key
+ * first, a deadlock), every item not yet answered takes the one-at-a-time path of
+ * sendMessage, which settles such races.
  */
 import type { Message } from '../../entities/Message';
 import { inBatchUnitOfWork } from '../db/unitOfWork';
@@ -14,8 +17,10 @@ import type { AccessScope } from '../shared/scope';
 import type { HubLogger } from '../shared/logger';
 import type { EntityManager } from 'typeorm';
 import type { ChannelPreferenceChange } from '../../entities/ChannelPreferenceChange';
+import type { DeliveryAttempt } from '../../entities/DeliveryAttempt';
+import type { NewOutboxItem } from '../delivery/outboxStore';
 import { HOUR_MS } from '../shared/durations';
-import { type BatchLookups, type PreparedSend, prepareSend, replayAnswer, type SendAudit, type SendDeps, sendMessage, type SendResult, storePrepared } from './sendMessage';
+import { type BatchLookups, COOLING_OFF_REASONS, coolingOffSince, type PreparedSend, prepareSend, replayAnswer, type SendAudit, type SendDeps, sendMessage, type SendResult, storePrepared } from './sendMessage';
 import type { SendMessageRequest } from './sendMessageRequest';
 
 export const MAX_BATCH_SIZE = 1000;
@@ -42,10 +47,11 @@ const keyOf = (organisationOdsCode: string, idempotencyKey: string) => `${organi
 
 /**
  * Reads, in a few queries, what every item's send would read on its own: the patients (locked
- * in one ordered statement), the organisations, the preference changes and the 24-hour counts.
- * The counts and keys then follow the batch's own sends as they are stored.
+ * in one ordered statement), the organisations, the preference changes, the 24-hour counts and
+ * the reports that pause sends. The counts and keys then follow the batch's own sends as they
+ * are taken; their rows are written together by `writeStored`.
  */
-async function batchLookups(deps: BatchDeps, manager: EntityManager, items: PreparedSend[]): Promise<BatchLookups> {
+async function batchLookups(deps: BatchDeps, manager: EntityManager, items: PreparedSend[]): Promise<BatchLookups & { writeStored(): Promise<void> }> {
   const nhsNumbers = items.map((p) => p.request.nhsNumber);
   const patients = new Map((await deps.stores.patients.lockMany(nhsNumbers, manager)).map((p) => [p.nhsNumber, p]));
   const organisations = new Set<string>();
@@ -56,22 +62,44 @@ async function batchLookups(deps: BatchDeps, manager: EntityManager, items: Prep
   for (const change of await deps.stores.preferences.changesFor([...patients.keys()], manager)) {
     changes.set(change.nhsNumber, [...(changes.get(change.nhsNumber) ?? []), change]);
   }
+  const now = deps.clock.now();
+  const reachable = items.filter((p) => patients.has(p.request.nhsNumber)).map((p) => ({ organisationOdsCode: p.organisationOdsCode, nhsNumber: p.request.nhsNumber }));
   const counted = items.filter((p) => !p.timeCritical && patients.has(p.request.nhsNumber));
-  const since = new Date(deps.clock.now().getTime() - 24 * HOUR_MS);
+  const since = new Date(now.getTime() - 24 * HOUR_MS);
   const counts = await deps.stores.messages.countRecentNonUrgentMany(counted.map((p) => ({ organisationOdsCode: p.organisationOdsCode, nhsNumber: p.request.nhsNumber })), since, manager);
+  const reports = deps.reportCoolingOffDays > 0 ? await deps.reports.lastReportedAtMany(reachable, COOLING_OFF_REASONS, coolingOffSince(deps, now), manager) : new Map<string, Date>();
   const storedByKey = new Map<string, Message>();
+  const messages: Message[] = [];
+  const attempts: DeliveryAttempt[] = [];
+  const due: NewOutboxItem[] = [];
   return {
     lockedPatient: (nhsNumber) => patients.get(nhsNumber) ?? null,
     organisationExists: (odsCode) => organisations.has(odsCode),
     storedInBatch: (organisationOdsCode, key) => storedByKey.get(keyOf(organisationOdsCode, key)),
     preferenceChanges: (nhsNumber) => changes.get(nhsNumber) ?? [],
     recentNonUrgent: (organisationOdsCode, nhsNumber) => counts.get(`${organisationOdsCode}\u0000${nhsNumber}`) ?? 0,
-    stored: (message) => {
+    lastCoolingOffReport: (organisationOdsCode, nhsNumber) => reports.get(`${organisationOdsCode}\u0000${nhsNumber}`) ?? null,
+    stored: (uow, message, effects) => {
+      // A new message has no attempts or due work yet: its effects only add.
+      if (effects && (effects.attempts.size > 0 || effects.removeDue.length > 0)) throw new Error('A new message cannot change earlier attempts or due work');
+      if (effects) Object.assign(message, effects.message);
+      messages.push(message);
+      attempts.push(...(effects?.newAttempts ?? []));
+      due.push(...(effects?.addDue ?? []).map((work) => ({ ...work, messageId: message.id })));
+      for (const event of effects?.events ?? []) {
+        if (event.kind === 'DELIVERY') uow.events.delivery(event.type, message, event.at, event.attempt);
+        else uow.events.fallback(message, event.fromChannel, event.toChannel, event.reason, event.at);
+      }
       if (message.idempotencyKey) storedByKey.set(keyOf(message.organisationOdsCode, message.idempotencyKey), message);
       if (!message.timeCritical) {
         const countKey = `${message.organisationOdsCode}\u0000${message.nhsNumber}`;
         counts.set(countKey, (counts.get(countKey) ?? 0) + 1);
       }
+    },
+    writeStored: async () => {
+      await deps.stores.messages.insertMany(messages, manager);
+      await deps.stores.attempts.insert(attempts, manager);
+      await deps.stores.outbox.enqueue(due, now, manager);
     },
   };
 }
@@ -118,7 +146,7 @@ export async function sendEach<T>(deps: BatchDeps, items: T[], toRequest: (item:
     return false;
   });
 
-  // 3. One transaction, one savepoint per item, the patients locked up front in one ordered statement.
+  // 3. One transaction: the patients locked up front in one ordered statement, the rows written together at the end.
   if (toStore.length > 0) {
     const stored: Array<{ index: number; result: BatchItemResult }> = [];
     try {
@@ -133,6 +161,7 @@ export async function sendEach<T>(deps: BatchDeps, items: T[], toRequest: (item:
             stored.push({ index, result: failed(deps, index, error) });
           }
         }
+        await lookups.writeStored();
       });
       for (const { index, result } of stored) answer(index, result);
     } catch (error) {
