@@ -2,6 +2,7 @@
 import type { EntityManager } from 'typeorm';
 import { PatientReport } from '../../entities/PatientReport';
 import type { Database } from '../db/database';
+import { storedDate } from '../db/storedDate';
 import type { AccessScope } from '../shared/scope';
 
 export class PatientReportStore {
@@ -52,7 +53,7 @@ export class PatientReportStore {
       .getRawMany<{ organisation: string; nhsNumber: string; createdAt: Date | string }>();
     for (const row of rows) {
       const key = `${row.organisation}\u0000${row.nhsNumber}`;
-      const at = parseStoredDate(row.createdAt);
+      const at = storedDate(row.createdAt);
       if (!latest.has(key) || latest.get(key)!.getTime() < at.getTime()) latest.set(key, at);
     }
     return latest;
@@ -61,9 +62,4 @@ export class PatientReportStore {
   async insert(report: PatientReport, manager: EntityManager): Promise<void> {
     await manager.getRepository(PatientReport).insert(report);
   }
-}
-
-/** A raw datetime column: a Date from MySQL, a UTC 'YYYY-MM-DD HH:MM:SS.SSS' string from SQLite. */
-function parseStoredDate(value: Date | string): Date {
-  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }

@@ -83,11 +83,10 @@ async function replayOf(deps: SendDeps, organisationOdsCode: string, key: string
 }
 
 /** The end of the cooling-off period the patient's latest UNWANTED or TOO_MANY report about this organisation started, if any. */
-async function coolingOffEnd(deps: SendDeps, organisationOdsCode: string, nhsNumber: string, now: Date, manager: EntityManager, batch?: BatchLookups): Promise<Date | null> {
+function coolingOffEnd(deps: SendDeps, reportedAt: Date | null, now: Date): Date | null {
   const period = deps.reportCoolingOffDays * DAY_MS;
-  if (period <= 0) return null;
-  const reportedAt = batch ? batch.lastCoolingOffReport(organisationOdsCode, nhsNumber) : await deps.reports.lastReportedAt(organisationOdsCode, nhsNumber, COOLING_OFF_REASONS, coolingOffSince(deps, now), manager);
-  return reportedAt && reportedAt.getTime() > now.getTime() - period ? new Date(reportedAt.getTime() + period) : null;
+  if (period <= 0 || !reportedAt || reportedAt.getTime() <= now.getTime() - period) return null;
+  return new Date(reportedAt.getTime() + period);
 }
 
 /** The earliest time a report can have been made and still pause a send made at `now`. */
@@ -175,6 +174,13 @@ async function storeMessage(deps: SendDeps, input: SendMessageRequest, scope: Ac
   }
 }
 
+/** What a batch read under its locks about one item's patient, organisation and reports. */
+function lockedInBatch(batch: BatchLookups, prepared: PreparedSend): { patient: Patient; organisationKnown: boolean; lastReportedAt: Date | null } | null {
+  const patient = batch.lockedPatient(prepared.request.nhsNumber);
+  if (!patient) return null;
+  return { patient, organisationKnown: batch.organisationExists(prepared.organisationOdsCode), lastReportedAt: batch.lastCoolingOffReport(prepared.organisationOdsCode, patient.nhsNumber) };
+}
+
 /**
  * Stores a prepared send in a unit of work: locks the patient, checks the record-dependent
  * rules and writes the message with its first attempt. Batches call it once per item, and
@@ -184,10 +190,11 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
   const { request, timeCritical, content, organisationOdsCode, key, fingerprint } = prepared;
   const now = deps.clock.now();
   // Locking the patient row makes concurrent sends to one patient count one after another.
-  const locked = batch ? batch.lockedPatient(request.nhsNumber) : await deps.stores.patients.lockByNhsNumber(request.nhsNumber, uow.manager);
+  const locked = batch
+    ? lockedInBatch(batch, prepared)
+    : await deps.stores.patients.lockForSend(request.nhsNumber, organisationOdsCode, deps.reportCoolingOffDays > 0 ? { reasons: COOLING_OFF_REASONS, since: coolingOffSince(deps, now) } : null, uow.manager);
   if (!locked) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${request.nhsNumber}`);
-  const organisationKnown = batch ? batch.organisationExists(organisationOdsCode) : (await deps.organisations.findByOdsCode(organisationOdsCode, uow.manager)) !== null;
-  if (!organisationKnown) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
+  if (!locked.organisationKnown) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
   // A request that waited on the lock may be a replay of the send that held it. (A batch read
   // the earlier keys before it took the locks: one stored meanwhile fails the batch's insert,
   // and the batch then takes this per-item path.)
@@ -195,7 +202,7 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
     const earlier = batch ? batch.storedInBatch(organisationOdsCode, key) : await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, uow.manager);
     if (earlier) return replayAnswer(prepared, earlier);
   }
-  const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now, { patient: locked, changes: batch?.preferenceChanges(request.nhsNumber) });
+  const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now, { patient: locked.patient, changes: batch?.preferenceChanges(request.nhsNumber) });
   audit?.patientRecordConsulted(patient.nhsNumber, 'sendMessage');
   const mayReadPatient = scope.organisationOdsCode === null || patient.gpPracticeOdsCode === scope.organisationOdsCode;
 
@@ -238,7 +245,7 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
       templateId: request.templateId ?? null,
     },
   );
-  const coolingOffUntil = await coolingOffEnd(deps, organisationOdsCode, patient.nhsNumber, now, uow.manager, batch);
+  const coolingOffUntil = coolingOffEnd(deps, locked.lastReportedAt, now);
   const transition = sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps, { coolingOffUntil });
   if (transition.outcome === 'refused' && !mayReadPatient && (transition.code === 'NO_REACHABLE_CHANNEL' || transition.code === 'RECIPIENT_INELIGIBLE')) {
     // The reasons would describe the patient's record: opt-outs, contact details, deceased or confidential.

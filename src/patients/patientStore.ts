@@ -2,6 +2,7 @@
 import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Patient } from '../../entities/Patient';
 import type { Database } from '../db/database';
+import { storedDate } from '../db/storedDate';
 import { forUpdate } from '../db/rowLock';
 import { decodeCursor, encodeCursor, likeContains, likePrefix, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
@@ -99,8 +100,40 @@ export class PatientStore {
     return forUpdate(manager.getRepository(Patient).createQueryBuilder('p').where('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...new Set(nhsNumbers)].sort() }).orderBy('p.nhs_number', 'ASC'), manager).getMany();
   }
 
-  /** Locks the patient row so concurrent sends to one patient are counted one after another. */
-  async lockByNhsNumber(nhsNumber: string, manager: EntityManager): Promise<Patient | null> {
-    return forUpdate(manager.getRepository(Patient).createQueryBuilder('p').where('p.nhs_number = :nhsNumber', { nhsNumber }), manager).getOne();
+  /**
+   * Locks the patient row, so concurrent sends to one patient are counted one after another, and
+   * reads in the same statement what a send checks next: whether the organisation exists, and
+   * when the patient last made one of `reports.reasons` about its messages since
+   * `reports.since`. Null when there is no such patient. (Not the earlier use of an idempotency
+   * key: the subqueries may read from before the lock wait, and a key stored by the send that
+   * held the lock must be seen.)
+   */
+  async lockForSend(
+    nhsNumber: string,
+    organisationOdsCode: string,
+    reports: { reasons: readonly string[]; since: Date } | null,
+    manager: EntityManager,
+  ): Promise<{ patient: Patient; organisationKnown: boolean; lastReportedAt: Date | null } | null> {
+    const query = manager
+      .getRepository(Patient)
+      .createQueryBuilder('p')
+      .addSelect('(SELECT COUNT(*) FROM organisations o WHERE o.ods_code = :organisationOdsCode)', 'organisation_known')
+      .where('p.nhs_number = :nhsNumber', { nhsNumber, organisationOdsCode });
+    if (reports) {
+      query.addSelect(
+        `(SELECT MAX(r.created_at) FROM patient_reports r INNER JOIN messages rm ON rm.id = r.message_id
+          WHERE rm.organisation_ods_code = :organisationOdsCode AND rm.nhs_number = p.nhs_number AND r.reason IN (:...reportReasons) AND r.created_at > :reportsSince)`,
+        'last_reported_at',
+      );
+      query.setParameters({ reportReasons: [...reports.reasons], reportsSince: reports.since });
+    }
+    const { entities, raw } = await forUpdate(query, manager).getRawAndEntities<{ organisation_known: string | number; last_reported_at?: Date | string | null }>();
+    if (entities.length === 0) return null;
+    const row = raw[0];
+    return {
+      patient: entities[0],
+      organisationKnown: Number(row.organisation_known) > 0,
+      lastReportedAt: row.last_reported_at == null ? null : storedDate(row.last_reported_at),
+    };
   }
 }

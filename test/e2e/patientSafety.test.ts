@@ -11,7 +11,7 @@ import type { Hub } from '../../src/hub';
 import { ManualClock } from '../../src/shared/clock';
 import { Role } from '../../src/vocabulary/roles';
 import { givenOrganisation, givenPatient, JANE_DETAILS } from '../support/fixtures';
-import { messageState, send } from '../support/sending';
+import { messageState, send, validSend } from '../support/sending';
 import { acceptAll, providerEnv, startSupplier, type Supplier, type SupplierScript } from '../support/supplierServer';
 import { apiKey, bearer, createTestHub, startTestServer, type TestServer } from '../support/testHub';
 
@@ -337,6 +337,25 @@ describe('cooling off after a report', () => {
 
       h.clock.advance(29 * DAY);
       expect((await send(h.server, { subject: 'After the cooling-off period' })).errors).toBeUndefined();
+    } finally {
+      await close(h);
+    }
+  });
+  it('pauses a batch item the same way, alone: the urgent item and the other organisation\'s item in the batch still go', async () => {
+    const h = await harness({ REPORT_COOLING_OFF_DAYS: '30', MAX_MESSAGES_PER_PATIENT_PER_DAY: '100' });
+    const sendBatch = async (messages: Array<Record<string, unknown>>) =>
+      (await h.server.graphql(`mutation ($input: SendMessagesInput!) { sendMessages(input: $input) { results { error { code message } message { id } } } }`, { input: { messages } })).data!.sendMessages.results;
+    try {
+      const id = await sendOk(h);
+      await h.server.graphql(`mutation ($i: ReportMessageInput!) { reportMessage(input: $i) { id } }`, { i: { messageId: id, reason: 'TOO_MANY' } });
+      h.clock.advance(DAY);
+      const paused = await sendBatch([validSend({ subject: 'Routine' }), validSend({ subject: 'Urgent', timeCritical: true }), validSend({ subject: 'From Riverside', organisationOdsCode: 'B82002' })]);
+      expect(paused.map((r: any) => r.error?.code ?? null)).toEqual(['TOO_MANY_MESSAGES', null, null]);
+      expect(paused[0].error.message).toMatch(/paused until 2026-04-09T10:00:00.000Z/);
+      expect(paused[0].message).toBeNull();
+
+      h.clock.advance(29 * DAY);
+      expect((await sendBatch([validSend({ subject: 'After the cooling-off period' })])).map((r: any) => r.error)).toEqual([null]);
     } finally {
       await close(h);
     }

@@ -2,6 +2,7 @@
  * Batch sending over HTTP: one result per item, a bad item never blocks the good ones,
  * and the batch size limit is enforced before anything is stored.
  */
+import { EventStore } from '../../src/events/eventStore';
 import { withCheckDigit } from '../../src/patients/nhsNumber';
 import { givenPatient } from '../support/fixtures';
 import { validSend } from '../support/sending';
@@ -151,5 +152,39 @@ describe('sendMessages over HTTP', () => {
     }
     const replayed = payloads.flatMap((p) => p.results.map((r: any) => r.replayed)).filter(Boolean).length;
     expect(replayed).toBe(60);
+  }, 60_000);
+
+  it("gives each batch's events consecutive ids in item order, and a reader resuming `after` the last id it saw while batches commit misses none", async () => {
+    const patients = nhsNumbers(40);
+    for (const nhsNumber of patients) await givenPatient(running.hub, { nhsNumber });
+    const events = new EventStore(running.hub.db);
+    const seen: string[] = [];
+    let last = '0';
+    let sending = true;
+    const follow = (async () => {
+      for (;;) {
+        const finished = !sending;
+        for (const event of await events.after('DELIVERY', last, {}, 1000)) {
+          seen.push(String(event.id));
+          last = String(event.id);
+        }
+        if (finished) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const batches = [0, 1, 2, 3].map((b) => patients.slice(b * 10, b * 10 + 10).map((nhsNumber, i) => validSend({ nhsNumber, subject: `Batch ${b} item ${i}`, body: SHORT_BODY })));
+    const payloads = (await Promise.all(batches.map((batch) => sendBatch(batch)))).map((answer) => dataOf(answer).sendMessages);
+    sending = false;
+    await follow;
+
+    const stored: Array<{ id: string | number; message_id: string }> = await running.hub.db.dataSource.query('SELECT id, message_id FROM hub_events ORDER BY id');
+    expect(stored).toHaveLength(40);
+    expect(seen).toEqual(stored.map((e) => String(e.id)));
+    const idOfMessage = new Map(stored.map((e) => [e.message_id, BigInt(e.id)]));
+    for (const payload of payloads) {
+      expect(payload.accepted).toBe(10);
+      const ids = payload.results.map((r: any) => idOfMessage.get(r.message.id)!);
+      expect(ids).toEqual(ids.map((_: bigint, i: number) => ids[0] + BigInt(i)));
+    }
   }, 60_000);
 });
