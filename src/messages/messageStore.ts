@@ -1,6 +1,9 @@
 /** Data access for messages. Every read applies the caller's AccessScope inside the query. */
 import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import { Message } from '../../entities/Message';
+import { OutboxItem } from '../../entities/OutboxItem';
+import type { NewOutboxItem } from '../delivery/outboxStore';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Database } from '../db/database';
 import { insertRows } from '../db/insertRows';
@@ -121,9 +124,15 @@ export class MessageStore {
     await manager.getRepository(Message).insert(message);
   }
 
-  /** Multi-row INSERTs of new messages (a batch's). */
-  async insertMany(messages: Message[], manager: EntityManager): Promise<void> {
-    await insertRows(manager, Message, messages);
+  /**
+   * A batch's new sends with multi-row INSERTs: the messages, their first attempts and their
+   * due work (outbox items, unclaimed, as OutboxStore.enqueue writes them one at a time).
+   */
+  async insertNewSends(sends: { messages: Message[]; attempts: DeliveryAttempt[]; due: NewOutboxItem[] }, now: Date, manager: EntityManager): Promise<void> {
+    await insertRows(manager, Message, sends.messages);
+    await insertRows(manager, DeliveryAttempt, sends.attempts);
+    const items = sends.due.map((item) => Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now }));
+    await insertRows(manager, OutboxItem, items);
   }
 
   /** Locks the message row: every change to a message's delivery state goes through this lock. */

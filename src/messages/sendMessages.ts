@@ -97,9 +97,7 @@ async function batchLookups(deps: BatchDeps, manager: EntityManager, items: Prep
       }
     },
     writeStored: async () => {
-      await deps.stores.messages.insertMany(messages, manager);
-      await deps.stores.attempts.insert(attempts, manager);
-      await deps.stores.outbox.enqueue(due, now, manager);
+      await deps.stores.messages.insertNewSends({ messages, attempts, due }, now, manager);
     },
   };
 }
