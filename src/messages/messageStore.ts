@@ -150,7 +150,7 @@ export class MessageStore {
     return this.repository().find({ where: pairs.map(({ organisationOdsCode, idempotencyKey }) => ({ organisationOdsCode, idempotencyKey })) });
   }
 
-  /** countRecentNonUrgent for many (organisation, patient) pairs in one query, keyed `org NUL nhsNumber`. */
+  /** The 24-hour count of recentNonUrgentAndKeyed for many (organisation, patient) pairs in one query, keyed `org NUL nhsNumber`. */
   async countRecentNonUrgentMany(pairs: ReadonlyArray<{ organisationOdsCode: string; nhsNumber: string }>, since: Date, manager: EntityManager): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     const nhsNumbers = [...new Set(pairs.map((p) => p.nhsNumber))];
@@ -174,8 +174,21 @@ export class MessageStore {
     return counts;
   }
 
-  /** Non-time-critical outbound messages an organisation sent a patient since `since` (cancelled ones excluded). */
-  async countRecentNonUrgent(organisationOdsCode: string, nhsNumber: string, since: Date, manager: EntityManager): Promise<number> {
+  /**
+   * The non-time-critical outbound messages an organisation sent a patient since `since`
+   * (cancelled ones excluded) and, in the same statement, the id of the message stored under the
+   * idempotency key (when one is given): what a send checks once it holds the patient lock.
+   */
+  async recentNonUrgentAndKeyed(organisationOdsCode: string, nhsNumber: string, since: Date, idempotencyKey: string | null, manager: EntityManager): Promise<{ recentNonUrgent: number; keyedMessageId: string | null }> {
+    const query = this.recentNonUrgent(organisationOdsCode, nhsNumber, since, manager).select('COUNT(*)', 'recent');
+    if (idempotencyKey) {
+      query.addSelect('(SELECT k.id FROM messages k WHERE k.organisation_ods_code = :organisationOdsCode AND k.idempotency_key = :idempotencyKey)', 'keyed').setParameter('idempotencyKey', idempotencyKey);
+    }
+    const row = await query.getRawOne<{ recent: string | number; keyed?: string | null }>();
+    return { recentNonUrgent: Number(row?.recent ?? 0), keyedMessageId: row?.keyed ?? null };
+  }
+
+  private recentNonUrgent(organisationOdsCode: string, nhsNumber: string, since: Date, manager: EntityManager): SelectQueryBuilder<Message> {
     return this.repository(manager)
       .createQueryBuilder('m')
       .where('m.organisation_ods_code = :organisationOdsCode', { organisationOdsCode })
@@ -183,8 +196,7 @@ export class MessageStore {
       .andWhere('m.created_at > :since', { since })
       .andWhere('m.time_critical = :no', { no: false })
       .andWhere('m.direction = :outbound', { outbound: 'OUTBOUND' })
-      .andWhere('m.status <> :cancelled', { cancelled: 'CANCELLED' })
-      .getCount();
+      .andWhere('m.status <> :cancelled', { cancelled: 'CANCELLED' });
   }
 
   /** One UPDATE of the given columns, without reading the row first as save() does. */

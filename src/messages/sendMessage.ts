@@ -195,11 +195,13 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
     : await deps.stores.patients.lockForSend(request.nhsNumber, organisationOdsCode, deps.reportCoolingOffDays > 0 ? { reasons: COOLING_OFF_REASONS, since: coolingOffSince(deps, now) } : null, uow.manager);
   if (!locked) throw new HubError('PATIENT_NOT_FOUND', `No patient with NHS number ${request.nhsNumber}`);
   if (!locked.organisationKnown) throw new HubError('NOT_FOUND', `No organisation with ODS code ${organisationOdsCode}`);
+  // Read once the lock is held, so both include the send that held it before.
+  const checked = batch ? null : await deps.stores.messages.recentNonUrgentAndKeyed(organisationOdsCode, locked.patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), key, uow.manager);
   // A request that waited on the lock may be a replay of the send that held it. (A batch read
   // the earlier keys before it took the locks: one stored meanwhile fails the batch's insert,
   // and the batch then takes this per-item path.)
   if (key) {
-    const earlier = batch ? batch.storedInBatch(organisationOdsCode, key) : await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, uow.manager);
+    const earlier = batch ? batch.storedInBatch(organisationOdsCode, key) : checked?.keyedMessageId ? await deps.stores.messages.findByIdempotencyKey(organisationOdsCode, key, uow.manager) : undefined;
     if (earlier) return replayAnswer(prepared, earlier);
   }
   const { patient, preferences } = await reachOf(deps, uow, request.nhsNumber, now, { patient: locked.patient, changes: batch?.preferenceChanges(request.nhsNumber) });
@@ -207,9 +209,7 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
   const mayReadPatient = scope.organisationOdsCode === null || patient.gpPracticeOdsCode === scope.organisationOdsCode;
 
   if (!timeCritical) {
-    const recent = batch
-      ? batch.recentNonUrgent(organisationOdsCode, patient.nhsNumber)
-      : await deps.stores.messages.countRecentNonUrgent(organisationOdsCode, patient.nhsNumber, new Date(now.getTime() - 24 * HOUR_MS), uow.manager);
+    const recent = batch ? batch.recentNonUrgent(organisationOdsCode, patient.nhsNumber) : checked!.recentNonUrgent;
     if (recent >= deps.maxMessagesPerPatientPerDay) {
       throw new HubError(
         'TOO_MANY_MESSAGES',
