@@ -2,10 +2,11 @@
 import type { EntityManager } from 'typeorm';
 import { HubEvent, type HubEventKind } from '../../entities/HubEvent';
 import type { Database } from '../db/database';
+import { insertStatement } from '../db/insertRows';
 import { type EventFilter, matchesFilter } from './eventFilter';
 
 /** Rows per INSERT statement: well inside SQLite's and MySQL's limits on bound parameters. */
-const ROWS_PER_INSERT = 500;
+const ROWS_PER_INSERT = 200;
 
 /**
  * Takes the event order: on MySQL one shared row lock, held until the transaction commits, so
@@ -34,9 +35,9 @@ export async function insertInCommitOrder(events: HubEvent[], manager: EntityMan
 
 async function insertChunk(events: HubEvent[], manager: EntityManager): Promise<void> {
   const sqlite = manager.connection.driver.options.type === 'better-sqlite3';
-  const result = await manager.createQueryBuilder().insert().into(HubEvent).values(events).updateEntity(false).execute();
+  const result = await insertStatement(manager, HubEvent, events);
   // MySQL reports the first row's id, SQLite the last one's.
-  const reported = BigInt(sqlite ? (result.raw as number | bigint) : (result.raw as { insertId: number | string }).insertId);
+  const reported = BigInt(sqlite ? (result as number | bigint) : (result as { insertId: number | string }).insertId);
   if (sqlite) {
     // One connection, one writer: a statement's rows take the next consecutive rowids.
     events.forEach((event, i) => (event.id = String(reported - BigInt(events.length - 1 - i))));

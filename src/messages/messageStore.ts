@@ -121,7 +121,7 @@ export class MessageStore {
   }
 
   async insert(message: Message, manager: EntityManager): Promise<void> {
-    await manager.getRepository(Message).insert(message);
+    await insertRows(manager, Message, [message]);
   }
 
   /**
