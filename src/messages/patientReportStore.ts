@@ -17,23 +17,7 @@ export class PatientReportStore {
     return q.orderBy('r.created_at', 'ASC').getMany();
   }
 
-  /** When the patient last reported one of the organisation's messages for one of `reasons` since `since`, or null. */
-  async lastReportedAt(organisationOdsCode: string, nhsNumber: string, reasons: readonly string[], since: Date, manager?: EntityManager): Promise<Date | null> {
-    const row = await (manager ?? this.db.dataSource.manager)
-      .getRepository(PatientReport)
-      .createQueryBuilder('r')
-      .innerJoin('messages', 'rm', 'rm.id = r.message_id')
-      .where('rm.organisation_ods_code = :organisationOdsCode', { organisationOdsCode })
-      .andWhere('rm.nhs_number = :nhsNumber', { nhsNumber })
-      .andWhere('r.reason IN (:...reasons)', { reasons: [...reasons] })
-      .andWhere('r.created_at > :since', { since })
-      .orderBy('r.created_at', 'DESC')
-      .limit(1)
-      .getOne();
-    return row?.createdAt ?? null;
-  }
-
-  /** lastReportedAt for many (organisation, patient) pairs in one query, keyed `org NUL nhsNumber`. */
+  /** When each patient last reported one of the organisation's messages for one of `reasons` since `since`, for many (organisation, patient) pairs in one query, keyed `org NUL nhsNumber`. */
   async lastReportedAtMany(pairs: ReadonlyArray<{ organisationOdsCode: string; nhsNumber: string }>, reasons: readonly string[], since: Date, manager: EntityManager): Promise<Map<string, Date>> {
     const latest = new Map<string, Date>();
     const nhsNumbers = [...new Set(pairs.map((p) => p.nhsNumber))];
