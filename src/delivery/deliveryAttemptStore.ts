@@ -29,6 +29,23 @@ export class DeliveryAttemptStore {
     return this.scoped(scope, manager).andWhere('a.id = :id', { id }).getOne();
   }
 
+  async findByIds(ids: readonly string[], scope: AccessScope, manager?: EntityManager): Promise<DeliveryAttempt[]> {
+    if (ids.length === 0) return [];
+    return this.scoped(scope, manager).andWhere('a.id IN (:...ids)', { ids: [...ids] }).getMany();
+  }
+
+  /** The attempts of these messages (whose rows the caller has locked), locked for update, by message and sequence. */
+  async forMessagesLocked(messageIds: readonly string[], manager: EntityManager): Promise<DeliveryAttempt[]> {
+    if (messageIds.length === 0) return [];
+    const query = manager
+      .getRepository(DeliveryAttempt)
+      .createQueryBuilder('a')
+      .where('a.message_id IN (:...messageIds)', { messageIds: [...messageIds] })
+      .orderBy('a.message_id', 'ASC')
+      .addOrderBy('a.sequence', 'ASC');
+    return forUpdate(query, manager).getMany();
+  }
+
   /** The message's attempts, locked for update, in sequence order. */
   async forMessageLocked(messageId: string, manager: EntityManager): Promise<DeliveryAttempt[]> {
     const query = manager.getRepository(DeliveryAttempt).createQueryBuilder('a').where('a.message_id = :messageId', { messageId }).orderBy('a.sequence', 'ASC');

@@ -7,13 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { OutboxKind, type OutboxItem } from '../../entities/OutboxItem';
 import type { HubLogger } from '../shared/logger';
-import { dispatchAttempt, type DispatchDeps } from './dispatchAttempt';
+import type { DispatchDeps } from './dispatchAttempt';
+import { dispatchBatch, type DispatchBatchReport } from './dispatchBatch';
 import { deliverSimulatedReceipt, handleExpiry, handleNotifiedTimeout, handleUnreadTimeout } from './timedFallbacks';
 
 /** How soon an item whose run failed is due again. */
 const FAILED_ITEM_RETRY_MS = 2000;
 
-/** Items claimed at once, and provider calls in flight: bounded below the database pool (20). */
+/** Items claimed at once, and provider calls (or timed items) in flight: bounded below the database pool (20). */
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_CONCURRENCY = 16;
 
@@ -85,7 +86,30 @@ export class Dispatcher {
   async runOnce(): Promise<number> {
     const now = this.deps.clock.now();
     const items = await this.deps.stores.outbox.claimDue(now, this.options.batchSize ?? DEFAULT_BATCH_SIZE, this.options.leaseMs ?? 60_000, this.id);
-    // A pool of workers, not lock-step groups: one slow provider call holds up only its own worker.
+    const concurrency = this.options.concurrency ?? DEFAULT_CONCURRENCY;
+    const dispatches = items.filter((item) => item.kind === OutboxKind.DISPATCH);
+    const timed = items.filter((item) => item.kind !== OutboxKind.DISPATCH);
+    await Promise.all([this.runDispatches(dispatches, concurrency), this.runTimed(timed, concurrency)]);
+    return items.length;
+  }
+
+  /** Sends the claimed attempts together and records their outcomes in one transaction. */
+  private async runDispatches(items: OutboxItem[], concurrency: number): Promise<void> {
+    if (items.length === 0) return;
+    let report: DispatchBatchReport;
+    try {
+      report = await dispatchBatch(this.deps, items, { concurrency, stopping: () => this.stopping });
+    } catch (error) {
+      // Reading the batch failed before any provider was called.
+      await Promise.all(items.map((item) => this.itemFailed(item, error)));
+      return;
+    }
+    this.stats.processed += report.done.length;
+    await Promise.all(report.failed.map(({ item, error }) => this.itemFailed(item, error)));
+  }
+
+  /** Timed work (fallback timers, simulated receipts, expiry) runs item by item in a pool of workers. */
+  private async runTimed(items: OutboxItem[], concurrency: number): Promise<void> {
     let next = 0;
     const worker = async () => {
       // Stopping: the items not started stay claimed until stop() releases them.
@@ -95,8 +119,7 @@ export class Dispatcher {
         await this.runItem(item);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? DEFAULT_CONCURRENCY, items.length) }, worker));
-    return items.length;
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   }
 
   /** Runs batches until nothing is due (tests use this with a manual clock). */
@@ -112,20 +135,23 @@ export class Dispatcher {
 
   private async runItem(item: OutboxItem): Promise<void> {
     try {
-      if (item.kind === OutboxKind.DISPATCH) await dispatchAttempt(this.deps, item);
-      else if (item.kind === OutboxKind.UNREAD_TIMEOUT) await handleUnreadTimeout(this.deps, item);
+      if (item.kind === OutboxKind.UNREAD_TIMEOUT) await handleUnreadTimeout(this.deps, item);
       else if (item.kind === OutboxKind.SIMULATED_RECEIPT) await deliverSimulatedReceipt(this.deps, item);
       else if (item.kind === OutboxKind.NOTIFIED_TIMEOUT) await handleNotifiedTimeout(this.deps, item);
       else if (item.kind === OutboxKind.EXPIRY) await handleExpiry(this.deps, item);
       this.stats.processed += 1;
     } catch (error) {
-      this.stats.failed += 1;
-      this.options.logger?.error({ err: error, outboxId: item.id, kind: item.kind }, 'outbox item failed');
-      // Tried again shortly (a busy or lost database connection passes); if even this write
-      // fails, the claim lapses after its lease instead.
-      const dueAt = new Date(this.deps.clock.now().getTime() + FAILED_ITEM_RETRY_MS);
-      await this.deps.stores.outbox.releaseClaim(item.id, this.id, dueAt).catch(() => undefined);
+      await this.itemFailed(item, error);
     }
+  }
+
+  private async itemFailed(item: OutboxItem, error: unknown): Promise<void> {
+    this.stats.failed += 1;
+    this.options.logger?.error({ err: error, outboxId: item.id, kind: item.kind }, 'outbox item failed');
+    // Tried again shortly (a busy or lost database connection passes); if even this write
+    // fails, the claim lapses after its lease instead.
+    const dueAt = new Date(this.deps.clock.now().getTime() + FAILED_ITEM_RETRY_MS);
+    await this.deps.stores.outbox.releaseClaim(item.id, this.id, dueAt).catch(() => undefined);
   }
 
   private schedule(delayMs: number): void {

@@ -52,6 +52,11 @@ export class OutboxStore {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Deletes finished items in one statement. */
+  async completeMany(ids: readonly string[], manager: EntityManager): Promise<void> {
+    if (ids.length > 0) await manager.getRepository(OutboxItem).delete({ id: In([...ids]) });
+  }
+
   async reschedule(id: string, dueAt: Date, manager: EntityManager): Promise<void> {
     await manager.getRepository(OutboxItem).update({ id }, { dueAt, claimedUntil: null, claimedBy: null });
   }
