@@ -10,20 +10,21 @@
  * If the batch write fails as a whole, each outcome is written on its own, so one bad item
  * never loses the others' outcomes; no provider is called twice for one claim.
  */
-import type { DeliveryAttempt } from '../../entities/DeliveryAttempt';
-import type { Message } from '../../entities/Message';
+import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
+import { Message } from '../../entities/Message';
 import type { OutboxItem } from '../../entities/OutboxItem';
-import { inUnitOfWork } from '../db/unitOfWork';
+import { inUnitOfWork, type UnitOfWork } from '../db/unitOfWork';
 import { preferencesAt } from '../preferences/preferencesInForce';
 import { HubError } from '../shared/errors';
 import { UNRESTRICTED } from '../shared/scope';
 import { DeliveryStatus } from '../vocabulary/delivery';
 import { callProvider, type DispatchDeps, providerRequest } from './dispatchAttempt';
-import { lockMessages } from './dispatchBatchStore';
-import { effectsOf, type PatientReach, writeEffects } from './messageDelivery';
+import { lockMessages, updateEach } from './dispatchBatchStore';
+import { effectsOf, type PatientReach } from './messageDelivery';
+import type { NewOutboxItem } from './outboxStore';
 import type { ProviderOutcome } from './providers/channelProvider';
 import { beforeDispatchTransition } from './rules/beforeDispatchTransition';
-import { DeliveryDraft, type Transition } from './rules/deliveryDraft';
+import { type DeliveryEffects, DeliveryDraft, type Transition } from './rules/deliveryDraft';
 import { dispatchTransition } from './rules/dispatchTransition';
 import { isFinished } from './rules/messageProgress';
 
@@ -129,6 +130,7 @@ async function recordOutcomes(deps: DispatchDeps, outcomes: Outcome[]): Promise<
     const changes = await deps.stores.preferences.changesFor(nhsNumbers, uow.manager);
 
     const now = deps.clock.now();
+    const writes = new BatchWrites(deps, uow);
     const finished: string[] = [];
     for (const outcome of outcomes) {
       if (outcome.kind === 'nothing-to-send') {
@@ -146,12 +148,66 @@ async function recordOutcomes(deps: DispatchDeps, outcomes: Outcome[]): Promise<
         outcome.kind === 'stopped' ? beforeDispatchTransition(draft, outcome.attemptId, reach, deps) : dispatchTransition(draft, outcome.attemptId, outcome.answer, reach, deps);
       // A receipt may have overtaken the dispatcher's own record, or the cascade ended: then the transition is stale.
       const effects = effectsOf(transition);
-      if (effects) await writeEffects(deps, uow, message, attempts, effects);
+      if (effects) await writes.add(message, attempts, effects);
       if (outcome.kind === 'provider-answered' && effects?.retryAt) await deps.stores.outbox.reschedule(outcome.item.id, effects.retryAt, uow.manager);
       else finished.push(outcome.item.id);
     }
+    await writes.flush();
     await deps.stores.outbox.completeMany(finished, uow.manager);
   });
+}
+
+/**
+ * Applies transitions' effects as writeEffects does, but gathers the row changes so the batch
+ * writes them in a few multi-row statements. Events are recorded in the order of the transitions.
+ */
+class BatchWrites {
+  private messages = new Map<string, Partial<Message>>();
+  private attempts = new Map<string, Partial<DeliveryAttempt>>();
+  private newAttempts: DeliveryAttempt[] = [];
+  private due: NewOutboxItem[] = [];
+
+  constructor(
+    private readonly deps: DispatchDeps,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  async add(message: Message, attempts: DeliveryAttempt[], effects: DeliveryEffects): Promise<void> {
+    Object.assign(message, effects.message);
+    if (Object.keys(effects.message).length > 0) this.messages.set(message.id, { ...this.messages.get(message.id), ...effects.message });
+    for (const [id, fields] of effects.attempts) {
+      const attempt = attempts.find((a) => a.id === id);
+      if (!attempt) continue;
+      Object.assign(attempt, fields);
+      this.attempts.set(id, { ...this.attempts.get(id), ...fields });
+    }
+    this.newAttempts.push(...effects.newAttempts);
+    attempts.push(...effects.newAttempts);
+    if (effects.removeDue.length > 0) {
+      // Finds the message's due work by reading it, so what this batch has added must be stored first.
+      await this.flush();
+      await this.deps.stores.outbox.removeForMessage(message.id, effects.removeDue, this.uow.manager);
+    }
+    this.due.push(...effects.addDue.map((due) => ({ ...due, messageId: message.id })));
+    for (const event of effects.events) {
+      if (event.kind === 'DELIVERY') this.uow.events.delivery(event.type, message, event.at, event.attempt);
+      else this.uow.events.fallback(message, event.fromChannel, event.toChannel, event.reason, event.at);
+    }
+  }
+
+  async flush(): Promise<void> {
+    const { manager } = this.uow;
+    await updateEach(Message, this.messages, manager);
+    // A new attempt is inserted with its later changes already applied (the same object).
+    await this.deps.stores.attempts.insert(this.newAttempts, manager);
+    const inserted = new Set(this.newAttempts.map((a) => a.id));
+    await updateEach(DeliveryAttempt, new Map([...this.attempts].filter(([id]) => !inserted.has(id))), manager);
+    await this.deps.stores.outbox.enqueue(this.due, this.deps.clock.now(), manager);
+    this.messages = new Map();
+    this.attempts = new Map();
+    this.newAttempts = [];
+    this.due = [];
+  }
 }
 
 function unique<T>(values: T[]): T[] {

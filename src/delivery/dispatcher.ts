@@ -14,16 +14,18 @@ import { deliverSimulatedReceipt, handleExpiry, handleNotifiedTimeout, handleUnr
 /** How soon an item whose run failed is due again. */
 const FAILED_ITEM_RETRY_MS = 2000;
 
-/** Items claimed at once, and provider calls (or timed items) in flight: bounded below the database pool (20). */
+/** Items claimed at once, and timed items in flight: bounded below the database pool (20). */
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_CONCURRENCY = 16;
+/** Provider calls in flight: they hold no database connection while they wait. */
+const DEFAULT_PROVIDER_CALLS = 50;
 
 export interface DispatcherOptions {
   intervalMs: number;
   batchSize?: number;
   /** How long a claim is held; longer than a provider call can take. */
   leaseMs?: number;
-  /** How many claimed items run at once. */
+  /** How many claimed items run at once (provider calls, and timed items each in its own transaction). */
   concurrency?: number;
   logger?: HubLogger;
 }
@@ -86,10 +88,12 @@ export class Dispatcher {
   async runOnce(): Promise<number> {
     const now = this.deps.clock.now();
     const items = await this.deps.stores.outbox.claimDue(now, this.options.batchSize ?? DEFAULT_BATCH_SIZE, this.options.leaseMs ?? 60_000, this.id);
-    const concurrency = this.options.concurrency ?? DEFAULT_CONCURRENCY;
     const dispatches = items.filter((item) => item.kind === OutboxKind.DISPATCH);
     const timed = items.filter((item) => item.kind !== OutboxKind.DISPATCH);
-    await Promise.all([this.runDispatches(dispatches, concurrency), this.runTimed(timed, concurrency)]);
+    await Promise.all([
+      this.runDispatches(dispatches, this.options.concurrency ?? DEFAULT_PROVIDER_CALLS),
+      this.runTimed(timed, this.options.concurrency ?? DEFAULT_CONCURRENCY),
+    ]);
     return items.length;
   }
 

@@ -20,11 +20,10 @@ export class OutboxStore {
   constructor(private readonly db: Database) {}
 
   async enqueue(items: NewOutboxItem[], now: Date, manager: EntityManager): Promise<void> {
-    for (const item of items) {
-      await manager.getRepository(OutboxItem).insert(
-        Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now }),
-      );
-    }
+    if (items.length === 0) return;
+    await manager
+      .getRepository(OutboxItem)
+      .insert(items.map((item) => Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now })));
   }
 
   async claimDue(now: Date, limit: number, leaseMs: number, owner: string): Promise<OutboxItem[]> {
