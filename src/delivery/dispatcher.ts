@@ -17,6 +17,8 @@ const FAILED_ITEM_RETRY_MS = 2000;
 /** Items claimed at once, and timed items in flight: bounded below the database pool (20). */
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_CONCURRENCY = 16;
+/** Batches a polling dispatcher runs at once. */
+const LANES = 2;
 /** Provider calls in flight: they hold no database connection while they wait. */
 const DEFAULT_PROVIDER_CALLS = 50;
 
@@ -168,14 +170,23 @@ export class Dispatcher {
     this.timer.unref?.();
   }
 
+  /** Runs batches in LANES side by side while there is work, so one batch's provider calls overlap another's database writes. */
   private async loop(): Promise<void> {
     if (this.stopped) return;
     let claimed = 0;
-    try {
-      claimed = await this.runOnce();
-    } catch (error) {
-      this.options.logger?.error({ err: error }, 'dispatcher could not claim work');
-    }
+    const lane = async () => {
+      while (!this.stopped) {
+        let batch = 0;
+        try {
+          batch = await this.runOnce();
+        } catch (error) {
+          this.options.logger?.error({ err: error }, 'dispatcher could not claim work');
+        }
+        claimed += batch;
+        if (batch === 0) return;
+      }
+    };
+    await Promise.all(Array.from({ length: LANES }, lane));
     if (!this.stopped) this.schedule(claimed > 0 ? 0 : this.options.intervalMs);
   }
 }
