@@ -1,13 +1,17 @@
 /** The statements a dispatch batch records its outcomes with: row locks and multi-row updates. */
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { Message } from '../../entities/Message';
+import { keyTable } from '../db/keyTable';
 import { forUpdate } from '../db/rowLock';
 
 /** Locks these messages' rows in one statement, in id order so concurrent batches never deadlock. */
 export async function lockMessages(ids: readonly string[], manager: EntityManager): Promise<Message[]> {
   if (ids.length === 0) return [];
-  const query = manager.getRepository(Message).createQueryBuilder('m').where('m.id IN (:...ids)', { ids: [...new Set(ids)].sort() }).orderBy('m.id', 'ASC');
-  return forUpdate(query, manager).getMany();
+  const sorted = [...new Set(ids)].sort();
+  const query = manager.getRepository(Message).createQueryBuilder('m');
+  if (isSqlite(manager)) return query.where('m.id IN (:...ids)', { ids: sorted }).orderBy('m.id', 'ASC').getMany();
+  const keys = keyTable(sorted);
+  return forUpdate(query.innerJoin(keys.sql, 'k', 'k.id = m.id', keys.parameters), manager).getMany();
 }
 
 /**
@@ -46,4 +50,8 @@ export async function updateEach<T extends ObjectLiteral>(entity: EntityTarget<T
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   return a === b;
+}
+
+export function isSqlite(manager: EntityManager): boolean {
+  return manager.connection.driver.options.type === 'better-sqlite3';
 }

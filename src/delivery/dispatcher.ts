@@ -14,13 +14,11 @@ import { deliverSimulatedReceipt, handleExpiry, handleNotifiedTimeout, handleUnr
 /** How soon an item whose run failed is due again. */
 const FAILED_ITEM_RETRY_MS = 2000;
 
-/** Items claimed at once, and timed items in flight: bounded below the database pool (20). */
+/** Items claimed at once, and provider calls or timed items in flight: bounded below the database pool (20). */
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_CONCURRENCY = 16;
 /** Batches a polling dispatcher runs at once. */
 const LANES = 2;
-/** Provider calls in flight: they hold no database connection while they wait. */
-const DEFAULT_PROVIDER_CALLS = 50;
 
 export interface DispatcherOptions {
   intervalMs: number;
@@ -93,7 +91,7 @@ export class Dispatcher {
     const dispatches = items.filter((item) => item.kind === OutboxKind.DISPATCH);
     const timed = items.filter((item) => item.kind !== OutboxKind.DISPATCH);
     await Promise.all([
-      this.runDispatches(dispatches, this.options.concurrency ?? DEFAULT_PROVIDER_CALLS),
+      this.runDispatches(dispatches, this.options.concurrency ?? DEFAULT_CONCURRENCY),
       this.runTimed(timed, this.options.concurrency ?? DEFAULT_CONCURRENCY),
     ]);
     return items.length;

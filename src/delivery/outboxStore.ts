@@ -7,6 +7,7 @@
 import { In, type EntityManager } from 'typeorm';
 import { OutboxItem, type OutboxKind } from '../../entities/OutboxItem';
 import type { Database } from '../db/database';
+import { keyTable } from '../db/keyTable';
 
 export interface NewOutboxItem {
   kind: OutboxKind;
@@ -53,7 +54,14 @@ export class OutboxStore {
 
   /** Deletes finished items in one statement. */
   async completeMany(ids: readonly string[], manager: EntityManager): Promise<void> {
-    if (ids.length > 0) await manager.getRepository(OutboxItem).delete({ id: In([...ids]) });
+    if (ids.length === 0) return;
+    if (this.db.kind === 'sqlite') {
+      await manager.getRepository(OutboxItem).delete({ id: In([...ids]) });
+      return;
+    }
+    const keys = keyTable([...ids].sort((a, b) => Number(a) - Number(b)));
+    const [sql, parameters] = manager.connection.driver.escapeQueryWithParameters(`DELETE o FROM outbox o JOIN ${keys.sql} k ON k.id = o.id`, keys.parameters);
+    await manager.query(sql, parameters);
   }
 
   async reschedule(id: string, dueAt: Date, manager: EntityManager): Promise<void> {
