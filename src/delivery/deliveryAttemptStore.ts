@@ -1,7 +1,8 @@
 /** Data access for delivery attempts. Reads are scoped through the attempt's message. */
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import type { Database } from '../db/database';
+import { keyTable } from '../db/keyTable';
 import { forUpdate } from '../db/rowLock';
 import type { AccessScope } from '../shared/scope';
 
@@ -27,6 +28,27 @@ export class DeliveryAttemptStore {
 
   async findById(id: string, scope: AccessScope, manager?: EntityManager): Promise<DeliveryAttempt | null> {
     return this.scoped(scope, manager).andWhere('a.id = :id', { id }).getOne();
+  }
+
+  async findByIds(ids: readonly string[], scope: AccessScope, manager?: EntityManager): Promise<DeliveryAttempt[]> {
+    if (ids.length === 0) return [];
+    return this.scoped(scope, manager).andWhere('a.id IN (:...ids)', { ids: [...ids] }).getMany();
+  }
+
+  /**
+   * The attempts of these messages, locked for update, by message and sequence. The caller holds
+   * the messages' row locks, so no attempt is added meanwhile: on MySQL the rows are found with a
+   * plain read and locked by primary key, which never waits on rows of other messages.
+   */
+  async forMessagesLocked(messageIds: readonly string[], manager: EntityManager): Promise<DeliveryAttempt[]> {
+    if (messageIds.length === 0) return [];
+    const inOrder = (query: SelectQueryBuilder<DeliveryAttempt>) => query.orderBy('a.message_id', 'ASC').addOrderBy('a.sequence', 'ASC');
+    const all = inOrder(manager.getRepository(DeliveryAttempt).createQueryBuilder('a').where('a.message_id IN (:...messageIds)', { messageIds: [...messageIds] }));
+    if (this.db.kind === 'sqlite') return all.getMany();
+    const ids: Array<{ id: string }> = await all.clone().select('a.id', 'id').getRawMany();
+    if (ids.length === 0) return [];
+    const keys = keyTable(ids.map((row) => row.id));
+    return inOrder(forUpdate(manager.getRepository(DeliveryAttempt).createQueryBuilder('a').innerJoin(keys.sql, 'k', 'k.id = a.id', keys.parameters), manager)).getMany();
   }
 
   /** The message's attempts, locked for update, in sequence order. */

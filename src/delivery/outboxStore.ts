@@ -7,6 +7,7 @@
 import { In, type EntityManager } from 'typeorm';
 import { OutboxItem, type OutboxKind } from '../../entities/OutboxItem';
 import type { Database } from '../db/database';
+import { keyTable } from '../db/keyTable';
 
 export interface NewOutboxItem {
   kind: OutboxKind;
@@ -20,11 +21,10 @@ export class OutboxStore {
   constructor(private readonly db: Database) {}
 
   async enqueue(items: NewOutboxItem[], now: Date, manager: EntityManager): Promise<void> {
-    for (const item of items) {
-      await manager.getRepository(OutboxItem).insert(
-        Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now }),
-      );
-    }
+    if (items.length === 0) return;
+    await manager
+      .getRepository(OutboxItem)
+      .insert(items.map((item) => Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now })));
   }
 
   async claimDue(now: Date, limit: number, leaseMs: number, owner: string): Promise<OutboxItem[]> {
@@ -50,6 +50,18 @@ export class OutboxStore {
   async complete(id: string, manager: EntityManager): Promise<boolean> {
     const result = await manager.getRepository(OutboxItem).delete({ id });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** Deletes finished items in one statement. */
+  async completeMany(ids: readonly string[], manager: EntityManager): Promise<void> {
+    if (ids.length === 0) return;
+    if (this.db.kind === 'sqlite') {
+      await manager.getRepository(OutboxItem).delete({ id: In([...ids]) });
+      return;
+    }
+    const keys = keyTable([...ids].sort((a, b) => Number(a) - Number(b)));
+    const [sql, parameters] = manager.connection.driver.escapeQueryWithParameters(`DELETE o FROM outbox o JOIN ${keys.sql} k ON k.id = o.id`, keys.parameters);
+    await manager.query(sql, parameters);
   }
 
   async reschedule(id: string, dueAt: Date, manager: EntityManager): Promise<void> {

@@ -39,9 +39,9 @@ export class PatientStore {
     return query;
   }
 
-  async findByNhsNumbers(nhsNumbers: readonly string[], scope: AccessScope): Promise<Patient[]> {
+  async findByNhsNumbers(nhsNumbers: readonly string[], scope: AccessScope, manager?: EntityManager): Promise<Patient[]> {
     if (nhsNumbers.length === 0) return [];
-    const rows = await this.scoped(scope).andWhere('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...nhsNumbers] }).getMany();
+    const rows = await this.scoped(scope, manager).andWhere('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...nhsNumbers] }).getMany();
     return rows.map((row) => asSeenBy(row, scope));
   }
 
