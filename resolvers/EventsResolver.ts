@@ -82,6 +82,7 @@ interface EventArgs {
 
 const SUBSCRIBERS = [Role.DASHBOARD];
 
+/** The arguments choose the stream; an event's fields never depend on them, so subscribers share its execution (src/ws/sharedEventExecution.ts). */
 function streamFor(kind: HubEvent['kind']) {
   return ({ args, context }: { args: EventArgs; context: HubContext }) => {
     assertRole(context.principal, SUBSCRIBERS);
