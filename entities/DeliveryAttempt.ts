@@ -4,7 +4,8 @@ import { Message } from './Message';
 import { Channel, DeliveryStatus, FailureReason, NotificationStatus } from '../src/vocabulary/delivery';
 
 /** One try at delivering a message on one channel; a fallback is a new attempt with the next sequence. */
-@ObjectType()
+// No field here is personal data or role-restricted: graphql-js reads them directly, without the per-field middleware.
+@ObjectType({ simpleResolvers: true })
 @Entity({ name: 'delivery_attempts' })
 @Index('uq_attempts_message_sequence', ['messageId', 'sequence'], { unique: true })
 @Index('idx_attempts_provider_reference', ['providerReference'])

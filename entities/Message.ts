@@ -11,7 +11,8 @@ import { LegalBasis, MessageDirection, MessageStatus } from '../src/vocabulary/m
  * A message in a patient's unified timeline: sent through the hub, or ingested from
  * another NHS App messaging service. Its content report is stored at send time.
  */
-@ObjectType()
+// Fields are read without the per-field middleware, except the personal data (simple: false), which keeps its role check and audit.
+@ObjectType({ simpleResolvers: true })
 @Entity({ name: 'messages' })
 @Index('idx_messages_patient_time', ['nhsNumber', 'createdAt', 'id'])
 @Index('idx_messages_org_time', ['organisationOdsCode', 'createdAt', 'id'])
@@ -47,12 +48,12 @@ export class Message {
   @Column({ type: 'varchar', length: 16 })
   direction: MessageDirection;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, simple: false })
   @Authorized(Role.SENDER)
   @Column({ type: 'varchar', length: 200, nullable: true })
   subject: string | null;
 
-  @Field()
+  @Field({ simple: false })
   @Authorized(Role.SENDER)
   @Column({ type: 'text' })
   body: string;

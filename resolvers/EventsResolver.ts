@@ -9,7 +9,7 @@ import { DeliveryEventType } from '../src/vocabulary/events';
 import { eventStream } from '../src/events/eventStream';
 import type { HubContext } from '../src/graphql/context';
 
-@ObjectType({ description: 'A step in a message\'s delivery. Carries no personal data.' })
+@ObjectType({ simpleResolvers: true, description: 'A step in a message\'s delivery. Carries no personal data.' })
 class DeliveryEvent {
   @Field(() => ID, { description: 'Increasing; pass the last one seen as `after` to catch up after a reconnect.' })
   id: string;
@@ -36,7 +36,7 @@ class DeliveryEvent {
   occurredAt: Date;
 }
 
-@ObjectType({ description: 'The hub moved a message on to another channel. Carries no personal data.' })
+@ObjectType({ simpleResolvers: true, description: 'The hub moved a message on to another channel. Carries no personal data.' })
 class FallbackEvent {
   @Field(() => ID)
   id: string;
@@ -82,6 +82,7 @@ interface EventArgs {
 
 const SUBSCRIBERS = [Role.DASHBOARD];
 
+/** The arguments choose the stream; an event's fields never depend on them, so subscribers share its execution (src/ws/sharedEventExecution.ts). */
 function streamFor(kind: HubEvent['kind']) {
   return ({ args, context }: { args: EventArgs; context: HubContext }) => {
     assertRole(context.principal, SUBSCRIBERS);

@@ -68,7 +68,8 @@ class SendMessagesInput {
   messages: SendMessageInput[];
 }
 
-@ObjectType()
+// The result types are plain data: read without the per-field middleware (Message keeps its own).
+@ObjectType({ simpleResolvers: true })
 class SendMessagePayload {
   @Field(() => Message)
   message: Message;
@@ -77,7 +78,7 @@ class SendMessagePayload {
   replayed: boolean;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 class SendError {
   @Field(() => ErrorCodeEnum)
   code: ErrorCode;
@@ -86,7 +87,7 @@ class SendError {
   message: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 class SendResult {
   @Field(() => Int)
   index: number;
@@ -101,7 +102,7 @@ class SendResult {
   error: SendError | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SendMessagesPayload {
   @Field(() => [SendResult])
   results: SendResult[];

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { authenticate, type Principal } from './auth/apiKeys';
 import { auditPlugin } from './graphql/auditPlugin';
@@ -86,6 +86,9 @@ export async function startServer(hub: Hub, options: { port?: number; host?: str
         ...lifecyclePlugins,
         // The landing page is the hub's own explorer (GET /explorer), which needs no internet.
         ApolloServerPluginLandingPageDisabled(),
+        // No response is HTTP-cacheable (nothing sets a cache hint), and the cache-control
+        // plugin would otherwise wrap every field's resolver to collect hints.
+        ApolloServerPluginCacheControlDisabled(),
       ],
     });
   const apollo = hubApollo(schema, [

@@ -1,10 +1,13 @@
-/** Relay-style connection types. totalCount is resolved on demand, so the COUNT runs only when asked for. */
+/**
+ * Relay-style connection types. totalCount is resolved on demand, so the COUNT runs only when asked for.
+ * They carry no data of their own, so their fields skip the per-field middleware (simpleResolvers).
+ */
 import { Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import { Message } from '../../entities/Message';
 import { Patient } from '../../entities/Patient';
 import type { Page } from '../../src/shared/pagination';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field()
   hasNextPage: boolean;
@@ -13,7 +16,7 @@ export class PageInfo {
   endCursor: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class MessageEdge {
   @Field()
   cursor: string;
@@ -22,7 +25,7 @@ export class MessageEdge {
   node: Message;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class MessageConnection {
   @Field(() => [MessageEdge])
   edges: MessageEdge[];
@@ -33,7 +36,7 @@ export class MessageConnection {
   countTotal: () => Promise<number>;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PatientEdge {
   @Field()
   cursor: string;
@@ -42,7 +45,7 @@ export class PatientEdge {
   node: Patient;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PatientConnection {
   @Field(() => [PatientEdge])
   edges: PatientEdge[];

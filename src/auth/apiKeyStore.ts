@@ -3,12 +3,19 @@ import type { EntityManager } from 'typeorm';
 import { ApiKey } from '../../entities/ApiKey';
 import type { Database } from '../db/database';
 
+/** What a request needs to know about the key it came with. */
+export type ActiveKey = Pick<ApiKey, 'id' | 'name' | 'role' | 'organisationOdsCode'>;
+
 export class ApiKeyStore {
   constructor(private readonly db: Database) {}
 
-  async findActiveByHash(keyHash: string): Promise<ApiKey | null> {
-    const key = await this.db.dataSource.getRepository(ApiKey).findOneBy({ keyHash });
-    return key && key.revokedAt === null ? key : null;
+  /** Read on every request, so one plain statement rather than a built query and a hydrated entity. */
+  async findActiveByHash(keyHash: string): Promise<ActiveKey | null> {
+    const rows: ActiveKey[] = await this.db.dataSource.query(
+      'SELECT id, name, role, organisation_ods_code AS organisationOdsCode FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
+      [keyHash],
+    );
+    return rows[0] ?? null;
   }
 
   /** Which of these key ids are still active (not revoked). */

@@ -7,6 +7,9 @@
  * A client authenticates with `connectionParams.authorization` (the API key, with or without
  * "Bearer "): none closes the socket with 4401, a bad or revoked key with 4403. Open sockets
  * are rechecked every few seconds, so revoking a key closes its subscriptions (4403).
+ *
+ * A live event is executed once for all subscribers that would get the same answer
+ * (src/ws/sharedEventExecution.ts), not once per socket.
  */
 import type { Server } from 'node:http';
 import { getOperationAST, GraphQLError, type GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type ValidationRule } from 'graphql';
@@ -19,6 +22,7 @@ import { QUERY_LIMITS, queryLimits } from '../graphql/queryLimits';
 import type { Hub } from '../hub';
 import { isHubError } from '../shared/errors';
 import type { HubLogger } from '../shared/logger';
+import { sharedEventExecution } from './sharedEventExecution';
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
   principal?: Principal;
@@ -59,6 +63,7 @@ export function startSubscriptionServer(hub: Hub, httpServer: Server, schema: Gr
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
+      subscribe: sharedEventExecution(),
       onConnect: async (ctx) => {
         const authorization = bearerFrom(ctx.connectionParams);
         if (!authorization) {

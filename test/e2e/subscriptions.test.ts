@@ -284,6 +284,35 @@ describe('deliveryEvents', () => {
     expect(fallbacksElsewhere.codes()).toEqual(['FORBIDDEN']);
   });
 
+  it('gives every subscriber on one key exactly the selection it asked for', async () => {
+    const otherKey = await apiKey(hub, Role.DASHBOARD);
+    const c = connection(dashboardKey);
+    const withChannel = 'subscription ($withChannel: Boolean!) { deliveryEvents { id channel @include(if: $withChannel) } }';
+    const collectors = [
+      await subscribed(c, 'subscription { deliveryEvents { id type } }'),
+      await subscribed(connection(dashboardKey), 'subscription { deliveryEvents { id type } }'),
+      await subscribed(c, 'subscription ($after: ID) { deliveryEvents(after: $after) { id type } }', { after: null }),
+      await subscribed(c, 'subscription { deliveryEvents { id messageId } }'),
+      await subscribed(c, withChannel, { withChannel: true }),
+      await subscribed(c, withChannel, { withChannel: false }),
+      await subscribed(c, 'subscription { deliveryEvents { eventId: id type } }'),
+      await subscribed(connection(otherKey), 'subscription { deliveryEvents { id type } }'),
+    ];
+    const id = await sendOk();
+    const [queued] = await storedEvents({ messageId: id });
+    for (const collector of collectors) await collector.untilCount(1);
+    expect(collectors.map((collector) => collector.events)).toEqual([
+      [{ id: String(queued.id), type: 'QUEUED' }],
+      [{ id: String(queued.id), type: 'QUEUED' }],
+      [{ id: String(queued.id), type: 'QUEUED' }],
+      [{ id: String(queued.id), messageId: id }],
+      [{ id: String(queued.id), channel: 'NHS_APP' }],
+      [{ id: String(queued.id) }],
+      [{ eventId: String(queued.id), type: 'QUEUED' }],
+      [{ id: String(queued.id), type: 'QUEUED' }],
+    ]);
+  });
+
   it('sends nothing for a send the rules refuse', async () => {
     const events = await subscribed(connection(dashboardKey), DELIVERY_EVENTS);
     const fallbacks = await subscribed(connection(dashboardKey), FALLBACK_EVENTS);
