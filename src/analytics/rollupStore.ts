@@ -42,8 +42,8 @@ const DAILY_GROUP = ` GROUP BY ${DAILY_KEYS.join(', ')}`;
  * 1,000, and both databases cap the placeholders in one statement (SQLite at 32,766).
  */
 const SPANS_PER_STATEMENT = 200;
-const DAY_TERMS_PER_STATEMENT = 200;
-const DAYS_PER_TERM = 50;
+const TERMS_PER_STATEMENT = 200;
+const VALUES_PER_TERM = 50;
 const SLICES_PER_INSERT = 500;
 
 /** What the rollups count of each hub-sent message; followed by the WHERE clause choosing them. */
@@ -108,6 +108,15 @@ function hourSpans(hours: Array<{ organisationOdsCode: string; hourStart: Date }
     }
   }
   return spans;
+}
+
+/** `(organisation_ods_code = ? AND column IN (…)) OR …` over each organisation's values, in statements of a bounded size. */
+function organisationFilters<T>(column: string, valuesByOrganisation: Map<string, T[]>): Array<{ where: string; params: unknown[] }> {
+  const terms = [...valuesByOrganisation].flatMap(([organisation, values]) => chunks(values, VALUES_PER_TERM).map((batch) => ({ organisation, values: batch })));
+  return chunks(terms, TERMS_PER_STATEMENT).map((batch) => ({
+    where: batch.map((t) => `(organisation_ods_code = ? AND ${column} IN (${t.values.map(() => '?').join(', ')}))`).join(' OR '),
+    params: batch.flatMap((t) => [t.organisation, ...t.values]),
+  }));
 }
 
 /** The hourly rollup rows of a set of messages: counted by organisation, hour, category and delivering channel. */
@@ -178,29 +187,33 @@ export class RollupStore {
     if (spans.length === 0) return;
     const rows: MessageFacts[] = [];
     for (const batch of chunks(spans, SPANS_PER_STATEMENT)) {
-      const { where, params } = this.spanFilter(batch, 'm.organisation_ods_code', 'm.created_at');
+      const { where, params } = this.spanFilter(batch);
       rows.push(...(await this.db.dataSource.query(`${MESSAGE_FACTS} WHERE m.source_reference IS NULL AND (${where})`, params)));
     }
     const slices = slicesOf(rows);
+    const hoursByOrganisation = new Map<string, Date[]>();
     const daysByOrganisation = new Map<string, string[]>();
     for (const span of spans) {
+      const hours = hoursByOrganisation.get(span.organisationOdsCode) ?? [];
+      for (let hour = span.from.getTime(); hour < span.to.getTime(); hour += HOUR_MS) hours.push(new Date(hour));
+      hoursByOrganisation.set(span.organisationOdsCode, hours);
       const days = daysByOrganisation.get(span.organisationOdsCode) ?? [];
       for (const day of londonDaysTouched(span.from, span.to)) if (days.at(-1) !== day) days.push(day);
       daysByOrganisation.set(span.organisationOdsCode, days);
     }
     await this.db.transaction(async (manager) => {
-      for (const batch of chunks(spans, SPANS_PER_STATEMENT)) {
-        const { where, params } = this.spanFilter(batch, 'organisation_ods_code', 'hour_start');
-        await manager.query(`DELETE FROM delivery_rollups WHERE ${where}`, params);
+      // Each hour named, so the primary key (hour_start, organisation_ods_code, …) finds its rows directly.
+      for (const { where, params } of organisationFilters('hour_start', hoursByOrganisation)) {
+        await manager.query(`DELETE FROM delivery_rollups WHERE ${where}`, this.params(params));
       }
       await this.insertSlices(manager, slices);
       await this.rebuildOrganisationDays(manager, daysByOrganisation);
     });
   }
 
-  /** `(org = ? AND column >= ? AND column < ?) OR …` for a batch of spans. */
-  private spanFilter(spans: HourSpan[], organisationColumn: string, timeColumn: string): { where: string; params: unknown[] } {
-    const where = spans.map(() => `(${organisationColumn} = ? AND ${timeColumn} >= ? AND ${timeColumn} < ?)`).join(' OR ');
+  /** The messages created in a batch of spans: one idx_messages_org_time range each. */
+  private spanFilter(spans: HourSpan[]): { where: string; params: unknown[] } {
+    const where = spans.map(() => '(m.organisation_ods_code = ? AND m.created_at >= ? AND m.created_at < ?)').join(' OR ');
     return { where, params: this.params(spans.flatMap((s) => [s.organisationOdsCode, s.from, s.to])) };
   }
 
@@ -235,10 +248,7 @@ export class RollupStore {
       await this.rebuildDaysOfEveryOrganisation(manager, []);
       return;
     }
-    const terms = [...daysByOrganisation].flatMap(([organisation, days]) => chunks(days, DAYS_PER_TERM).map((batch) => ({ organisation, days: batch })));
-    for (const batch of chunks(terms, DAY_TERMS_PER_STATEMENT)) {
-      const where = batch.map((t) => `(organisation_ods_code = ? AND london_day IN (${t.days.map(() => '?').join(', ')}))`).join(' OR ');
-      const params = batch.flatMap((t) => [t.organisation, ...t.days]);
+    for (const { where, params } of organisationFilters('london_day', daysByOrganisation)) {
       await manager.query(`DELETE FROM delivery_rollups_daily WHERE ${where}`, params);
       await manager.query(`${DAILY_INSERT} WHERE ${where}${DAILY_GROUP}`, params);
     }
