@@ -110,6 +110,11 @@ function hourSpans(hours: Array<{ organisationOdsCode: string; hourStart: Date }
   return spans;
 }
 
+/** A slice's counters in the order of DAILY_COUNTERS. */
+function sliceCounters(s: Slice): number[] {
+  return [s.messages, s.delivered, s.readCount, s.failed, s.fallbacks, s.smsFragmentsAvoided, s.smsFragmentsSent, s.patientReports, ...s.histogram];
+}
+
 /** `(organisation_ods_code = ? AND column IN (…)) OR …` over each organisation's values, in statements of a bounded size. */
 function organisationFilters<T>(column: string, valuesByOrganisation: Map<string, T[]>): Array<{ where: string; params: unknown[] }> {
   const terms = [...valuesByOrganisation].flatMap(([organisation, values]) => chunks(values, VALUES_PER_TERM).map((batch) => ({ organisation, values: batch })));
@@ -185,12 +190,14 @@ export class RollupStore {
   async rebuildHours(hours: Array<{ organisationOdsCode: string; hourStart: Date }>): Promise<void> {
     const spans = hourSpans(hours);
     if (spans.length === 0) return;
-    const rows: MessageFacts[] = [];
-    for (const batch of chunks(spans, SPANS_PER_STATEMENT)) {
-      const { where, params } = this.spanFilter(batch);
-      rows.push(...(await this.db.dataSource.query(`${MESSAGE_FACTS} WHERE m.source_reference IS NULL AND (${where})`, params)));
-    }
-    const slices = slicesOf(rows);
+    // The reads wait mostly on index and row lookups, so they run side by side (on MySQL's pool).
+    const batches = await Promise.all(
+      chunks(spans, SPANS_PER_STATEMENT).map((batch): Promise<MessageFacts[]> => {
+        const { where, params } = this.spanFilter(batch);
+        return this.db.dataSource.query(`${MESSAGE_FACTS} WHERE m.source_reference IS NULL AND (${where})`, params);
+      }),
+    );
+    const slices = slicesOf(batches.flat());
     const hoursByOrganisation = new Map<string, Date[]>();
     const daysByOrganisation = new Map<string, string[]>();
     for (const span of spans) {
@@ -203,12 +210,50 @@ export class RollupStore {
     }
     await this.db.transaction(async (manager) => {
       // Each hour named, so the primary key (hour_start, organisation_ods_code, …) finds its rows directly.
-      for (const { where, params } of organisationFilters('hour_start', hoursByOrganisation)) {
-        await manager.query(`DELETE FROM delivery_rollups WHERE ${where}`, this.params(params));
+      const hourFilters = organisationFilters('hour_start', hoursByOrganisation).map(({ where, params }) => ({ where, params: this.params(params) }));
+      const inStep = await this.dailyInStep(manager);
+      const replaced: Array<Record<string, unknown>> = [];
+      for (const { where, params } of inStep ? hourFilters : []) {
+        replaced.push(...(await manager.query(`SELECT ${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')} FROM delivery_rollups WHERE ${where}`, params)));
       }
+      for (const { where, params } of hourFilters) await manager.query(`DELETE FROM delivery_rollups WHERE ${where}`, params);
       await this.insertSlices(manager, slices);
-      await this.rebuildOrganisationDays(manager, daysByOrganisation);
+      if (inStep) await this.adjustDays(manager, daysByOrganisation, replaced, slices);
+      else await this.rebuildDaysOfEveryOrganisation(manager, []);
     });
+  }
+
+  /**
+   * Brings the daily rollups of the rebuilt hours' days up to date without re-reading their
+   * other hours: each day's row loses the hourly rows it replaced and gains the new ones. Sums
+   * of whole counts, so the result is exactly what re-summing the day gives; a day left with no
+   * messages has no row, as after a full rebuild.
+   */
+  private async adjustDays(manager: EntityManager, daysByOrganisation: Map<string, string[]>, replaced: Array<Record<string, unknown>>, slices: Slice[]): Promise<void> {
+    const days = new Map<string, { keys: string[]; counters: number[] }>();
+    const add = (keys: string[], counters: number[], sign: number) => {
+      const key = keys.join('|');
+      const day = days.get(key) ?? { keys, counters: new Array<number>(DAILY_COUNTERS.length).fill(0) };
+      counters.forEach((n, i) => (day.counters[i] += sign * n));
+      days.set(key, day);
+    };
+    const keysOf = (row: Record<string, unknown>) => DAILY_KEYS.map((k) => String(row[k]));
+    const countersOf = (row: Record<string, unknown>) => DAILY_COUNTERS.map((c) => Number(row[c]));
+    const filters = organisationFilters('london_day', daysByOrganisation);
+    for (const { where, params } of filters) {
+      for (const row of await manager.query(`SELECT ${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')} FROM delivery_rollups_daily WHERE ${where}`, params)) add(keysOf(row), countersOf(row), 1);
+    }
+    for (const row of replaced) add(keysOf(row), countersOf(row), -1);
+    for (const slice of slices) add([slice.londonDay, slice.organisationOdsCode, slice.category, slice.deliveredChannel], sliceCounters(slice), 1);
+    for (const { where, params } of filters) await manager.query(`DELETE FROM delivery_rollups_daily WHERE ${where}`, params);
+    const rows = [...days.values()].filter((day) => day.counters[0] > 0);
+    const row = `(${[...DAILY_KEYS, ...DAILY_COUNTERS].map(() => '?').join(', ')})`;
+    for (const batch of chunks(rows, SLICES_PER_INSERT)) {
+      await manager.query(
+        `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')}) VALUES ${batch.map(() => row).join(', ')}`,
+        batch.flatMap((day) => [...day.keys, ...day.counters]),
+      );
+    }
   }
 
   /** The messages created in a batch of spans: one idx_messages_org_time range each. */
@@ -222,35 +267,8 @@ export class RollupStore {
     const columns = ['hour_start', 'organisation_ods_code', 'category', 'delivered_channel', 'london_day', ...SLICE_COUNTERS, ...HISTOGRAM_COLUMNS];
     const row = `(${columns.map(() => '?').join(', ')})`;
     for (const batch of chunks(slices, SLICES_PER_INSERT)) {
-      const params = batch.flatMap((s) => [
-        s.hourStart,
-        s.organisationOdsCode,
-        s.category,
-        s.deliveredChannel,
-        s.londonDay,
-        s.messages,
-        s.delivered,
-        s.readCount,
-        s.failed,
-        s.fallbacks,
-        s.smsFragmentsAvoided,
-        s.smsFragmentsSent,
-        s.patientReports,
-        ...s.histogram,
-      ]);
+      const params = batch.flatMap((s) => [s.hourStart, s.organisationOdsCode, s.category, s.deliveredChannel, s.londonDay, ...sliceCounters(s)]);
       await manager.query(`INSERT INTO delivery_rollups (${columns.join(', ')}) VALUES ${batch.map(() => row).join(', ')}`, this.params(params));
-    }
-  }
-
-  /** The daily rollups of each organisation's given days, summed from their hourly rows. */
-  private async rebuildOrganisationDays(manager: EntityManager, daysByOrganisation: Map<string, string[]>): Promise<void> {
-    if (!(await this.dailyInStep(manager))) {
-      await this.rebuildDaysOfEveryOrganisation(manager, []);
-      return;
-    }
-    for (const { where, params } of organisationFilters('london_day', daysByOrganisation)) {
-      await manager.query(`DELETE FROM delivery_rollups_daily WHERE ${where}`, params);
-      await manager.query(`${DAILY_INSERT} WHERE ${where}${DAILY_GROUP}`, params);
     }
   }
 
