@@ -31,9 +31,10 @@ function londonDaysTouched(from: Date, to: Date): string[] {
  */
 export const DAILY_ROLLUPS_IN_STEP = 'rollups.daily';
 
+const HOURLY_KEYS = ['hour_start', 'organisation_ods_code', 'category', 'delivered_channel'];
 const DAILY_KEYS = ['london_day', 'organisation_ods_code', 'category', 'delivered_channel'];
-const SLICE_COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports'];
-const DAILY_COUNTERS = [...SLICE_COUNTERS, ...HISTOGRAM_COLUMNS];
+/** Every rollup row's counters, hourly or daily. */
+const DAILY_COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
 const DAILY_INSERT = `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')}) SELECT ${DAILY_KEYS.join(', ')}, ${DAILY_COUNTERS.map((c) => `SUM(${c})`).join(', ')} FROM delivery_rollups`;
 const DAILY_GROUP = ` GROUP BY ${DAILY_KEYS.join(', ')}`;
 
@@ -44,7 +45,7 @@ const DAILY_GROUP = ` GROUP BY ${DAILY_KEYS.join(', ')}`;
 const SPANS_PER_STATEMENT = 200;
 const TERMS_PER_STATEMENT = 200;
 const VALUES_PER_TERM = 50;
-const SLICES_PER_INSERT = 500;
+const ROWS_PER_INSERT = 500;
 
 /** What the rollups count of each hub-sent message; followed by the WHERE clause choosing them. */
 const MESSAGE_FACTS = `SELECT m.organisation_ods_code, m.created_at, m.category, m.status, m.delivered_channel, m.fallback_used, m.sms_fragments, m.delivered_at, m.read_at,
@@ -68,6 +69,16 @@ interface MessageFacts {
 
 /** One hourly rollup row being computed. */
 type Slice = Omit<DeliveryRollup, 'h00' | 'h01' | 'h02' | 'h03' | 'h04' | 'h05' | 'h06' | 'h07' | 'h08' | 'h09' | 'h10' | 'h11' | 'h12' | 'h13' | 'h14' | 'h15' | 'h16' | 'h17' | 'h18' | 'h19'> & { histogram: number[] };
+
+/** A rollup row (hourly, or the hourly row's share of its day) as its keys and counters. */
+interface CountedRow {
+  hourStart: Date;
+  organisationOdsCode: string;
+  category: string;
+  deliveredChannel: string;
+  londonDay: string;
+  counters: number[];
+}
 
 /** A run of consecutive hours [from, to) of one organisation. */
 interface HourSpan {
@@ -110,9 +121,24 @@ function hourSpans(hours: Array<{ organisationOdsCode: string; hourStart: Date }
   return spans;
 }
 
-/** A slice's counters in the order of DAILY_COUNTERS. */
-function sliceCounters(s: Slice): number[] {
-  return [s.messages, s.delivered, s.readCount, s.failed, s.fallbacks, s.smsFragmentsAvoided, s.smsFragmentsSent, s.patientReports, ...s.histogram];
+/** An hourly row with its counters in the order of DAILY_COUNTERS. */
+function counted(s: Slice): CountedRow {
+  const counters = [s.messages, s.delivered, s.readCount, s.failed, s.fallbacks, s.smsFragmentsAvoided, s.smsFragmentsSent, s.patientReports, ...s.histogram];
+  return { hourStart: s.hourStart, organisationOdsCode: s.organisationOdsCode, category: s.category, deliveredChannel: s.deliveredChannel, londonDay: s.londonDay, counters };
+}
+
+function hourKey(r: { hourStart: Date; organisationOdsCode: string; category: string; deliveredChannel: string }): string {
+  return `${r.hourStart.getTime()}|${r.organisationOdsCode}|${r.category}|${r.deliveredChannel}`;
+}
+
+function sameCounts(a: CountedRow, b: CountedRow | undefined): boolean {
+  return b !== undefined && a.counters.every((n, i) => n === b.counters[i]);
+}
+
+/** `(c1 = ? AND c2 = ? …) OR …` naming rows by their whole key, in statements of a bounded size. */
+function keyFilters(columns: string[], keys: unknown[][]): Array<{ where: string; params: unknown[] }> {
+  const term = `(${columns.map((c) => `${c} = ?`).join(' AND ')})`;
+  return chunks(keys, TERMS_PER_STATEMENT).map((batch) => ({ where: batch.map(() => term).join(' OR '), params: batch.flat() }));
 }
 
 /** `(organisation_ods_code = ? AND column IN (…)) OR …` over each organisation's values, in statements of a bounded size. */
@@ -177,7 +203,7 @@ export class RollupStore {
     const slices = slicesOf(rows);
     await this.db.transaction(async (manager) => {
       await manager.query('DELETE FROM delivery_rollups WHERE hour_start >= ? AND hour_start < ?', this.params([from, to]));
-      await this.insertSlices(manager, slices);
+      await this.insertHourly(manager, slices.map(counted));
       await this.rebuildDaysOfEveryOrganisation(manager, londonDaysTouched(from, to));
     });
   }
@@ -190,46 +216,59 @@ export class RollupStore {
   async rebuildHours(hours: Array<{ organisationOdsCode: string; hourStart: Date }>): Promise<void> {
     const spans = hourSpans(hours);
     if (spans.length === 0) return;
-    // The reads wait mostly on index and row lookups, so they run side by side (on MySQL's pool).
-    const batches = await Promise.all(
-      chunks(spans, SPANS_PER_STATEMENT).map((batch): Promise<MessageFacts[]> => {
+    // The reads wait mostly on row lookups, so two run side by side, leaving the rest of the pool to requests.
+    const pending = chunks(spans, SPANS_PER_STATEMENT);
+    const facts: MessageFacts[] = [];
+    const reader = async () => {
+      for (let batch = pending.shift(); batch; batch = pending.shift()) {
         const { where, params } = this.spanFilter(batch);
-        return this.db.dataSource.query(`${MESSAGE_FACTS} WHERE m.source_reference IS NULL AND (${where})`, params);
-      }),
-    );
-    const slices = slicesOf(batches.flat());
+        facts.push(...(await this.db.dataSource.query(`${MESSAGE_FACTS} WHERE m.source_reference IS NULL AND (${where})`, params)));
+      }
+    };
+    await Promise.all([reader(), reader()]);
+    const slices = slicesOf(facts);
     const hoursByOrganisation = new Map<string, Date[]>();
-    const daysByOrganisation = new Map<string, string[]>();
     for (const span of spans) {
       const hours = hoursByOrganisation.get(span.organisationOdsCode) ?? [];
       for (let hour = span.from.getTime(); hour < span.to.getTime(); hour += HOUR_MS) hours.push(new Date(hour));
       hoursByOrganisation.set(span.organisationOdsCode, hours);
-      const days = daysByOrganisation.get(span.organisationOdsCode) ?? [];
-      for (const day of londonDaysTouched(span.from, span.to)) if (days.at(-1) !== day) days.push(day);
-      daysByOrganisation.set(span.organisationOdsCode, days);
     }
     await this.db.transaction(async (manager) => {
       // Each hour named, so the primary key (hour_start, organisation_ods_code, …) finds its rows directly.
-      const hourFilters = organisationFilters('hour_start', hoursByOrganisation).map(({ where, params }) => ({ where, params: this.params(params) }));
-      const inStep = await this.dailyInStep(manager);
-      const replaced: Array<Record<string, unknown>> = [];
-      for (const { where, params } of inStep ? hourFilters : []) {
-        replaced.push(...(await manager.query(`SELECT ${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')} FROM delivery_rollups WHERE ${where}`, params)));
+      const stored = new Map<string, CountedRow>();
+      for (const { where, params } of organisationFilters('hour_start', hoursByOrganisation)) {
+        const rows: Array<Record<string, unknown>> = await manager.query(`SELECT hour_start, london_day, organisation_ods_code, category, delivered_channel, ${DAILY_COUNTERS.join(', ')} FROM delivery_rollups WHERE ${where}`, this.params(params));
+        for (const row of rows) {
+          const previous: CountedRow = {
+            hourStart: asDate(row.hour_start as Date | string),
+            organisationOdsCode: String(row.organisation_ods_code),
+            category: String(row.category),
+            deliveredChannel: String(row.delivered_channel),
+            londonDay: String(row.london_day),
+            counters: DAILY_COUNTERS.map((c) => Number(row[c])),
+          };
+          stored.set(hourKey(previous), previous);
+        }
       }
-      for (const { where, params } of hourFilters) await manager.query(`DELETE FROM delivery_rollups WHERE ${where}`, params);
-      await this.insertSlices(manager, slices);
-      if (inStep) await this.adjustDays(manager, daysByOrganisation, replaced, slices);
+      // Only the rows whose counts changed are written; most rows of a changed hour stay as they were.
+      const fresh = new Map(slices.map((slice) => [hourKey(slice), counted(slice)]));
+      const gone = [...stored].filter(([key, row]) => !sameCounts(row, fresh.get(key))).map(([, row]) => row);
+      const added = [...fresh].filter(([key, row]) => !sameCounts(row, stored.get(key))).map(([, row]) => row);
+      const hourlyKeys = gone.map((r) => [r.hourStart, r.organisationOdsCode, r.category, r.deliveredChannel]);
+      for (const { where, params } of keyFilters(HOURLY_KEYS, hourlyKeys)) await manager.query(`DELETE FROM delivery_rollups WHERE ${where}`, this.params(params));
+      await this.insertHourly(manager, added);
+      if (await this.dailyInStep(manager)) await this.adjustDays(manager, gone, added);
       else await this.rebuildDaysOfEveryOrganisation(manager, []);
     });
   }
 
   /**
-   * Brings the daily rollups of the rebuilt hours' days up to date without re-reading their
-   * other hours: each day's row loses the hourly rows it replaced and gains the new ones. Sums
-   * of whole counts, so the result is exactly what re-summing the day gives; a day left with no
-   * messages has no row, as after a full rebuild.
+   * Brings the daily rollups up to date with hourly rows replaced (`gone`, `added`) without
+   * re-reading the days' other hours: each day's row loses the counts of the rows that went
+   * and gains those of the rows added. Sums of whole counts, so the result is exactly what
+   * re-summing the day gives; a day left with no messages has no row, as after a full rebuild.
    */
-  private async adjustDays(manager: EntityManager, daysByOrganisation: Map<string, string[]>, replaced: Array<Record<string, unknown>>, slices: Slice[]): Promise<void> {
+  private async adjustDays(manager: EntityManager, gone: CountedRow[], added: CountedRow[]): Promise<void> {
     const days = new Map<string, { keys: string[]; counters: number[] }>();
     const add = (keys: string[], counters: number[], sign: number) => {
       const key = keys.join('|');
@@ -237,18 +276,18 @@ export class RollupStore {
       counters.forEach((n, i) => (day.counters[i] += sign * n));
       days.set(key, day);
     };
-    const keysOf = (row: Record<string, unknown>) => DAILY_KEYS.map((k) => String(row[k]));
-    const countersOf = (row: Record<string, unknown>) => DAILY_COUNTERS.map((c) => Number(row[c]));
-    const filters = organisationFilters('london_day', daysByOrganisation);
+    const dayKeys = (r: CountedRow) => [r.londonDay, r.organisationOdsCode, r.category, r.deliveredChannel];
+    for (const row of gone) add(dayKeys(row), row.counters, -1);
+    for (const row of added) add(dayKeys(row), row.counters, 1);
+    const changed = [...days.values()].filter((day) => day.counters.some((n) => n !== 0));
+    const filters = keyFilters(DAILY_KEYS, changed.map((day) => day.keys));
     for (const { where, params } of filters) {
-      for (const row of await manager.query(`SELECT ${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')} FROM delivery_rollups_daily WHERE ${where}`, params)) add(keysOf(row), countersOf(row), 1);
+      const rows: Array<Record<string, unknown>> = await manager.query(`SELECT ${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')} FROM delivery_rollups_daily WHERE ${where}`, params);
+      for (const row of rows) add(DAILY_KEYS.map((k) => String(row[k])), DAILY_COUNTERS.map((c) => Number(row[c])), 1);
     }
-    for (const row of replaced) add(keysOf(row), countersOf(row), -1);
-    for (const slice of slices) add([slice.londonDay, slice.organisationOdsCode, slice.category, slice.deliveredChannel], sliceCounters(slice), 1);
     for (const { where, params } of filters) await manager.query(`DELETE FROM delivery_rollups_daily WHERE ${where}`, params);
-    const rows = [...days.values()].filter((day) => day.counters[0] > 0);
     const row = `(${[...DAILY_KEYS, ...DAILY_COUNTERS].map(() => '?').join(', ')})`;
-    for (const batch of chunks(rows, SLICES_PER_INSERT)) {
+    for (const batch of chunks(changed.filter((day) => day.counters[0] > 0), ROWS_PER_INSERT)) {
       await manager.query(
         `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')}) VALUES ${batch.map(() => row).join(', ')}`,
         batch.flatMap((day) => [...day.keys, ...day.counters]),
@@ -262,12 +301,12 @@ export class RollupStore {
     return { where, params: this.params(spans.flatMap((s) => [s.organisationOdsCode, s.from, s.to])) };
   }
 
-  /** Multi-row INSERTs of freshly computed hourly rows (their hours were emptied first). */
-  private async insertSlices(manager: EntityManager, slices: Slice[]): Promise<void> {
-    const columns = ['hour_start', 'organisation_ods_code', 'category', 'delivered_channel', 'london_day', ...SLICE_COUNTERS, ...HISTOGRAM_COLUMNS];
+  /** Multi-row INSERTs of freshly computed hourly rows (any earlier rows of theirs deleted first). */
+  private async insertHourly(manager: EntityManager, rows: CountedRow[]): Promise<void> {
+    const columns = [...HOURLY_KEYS, 'london_day', ...DAILY_COUNTERS];
     const row = `(${columns.map(() => '?').join(', ')})`;
-    for (const batch of chunks(slices, SLICES_PER_INSERT)) {
-      const params = batch.flatMap((s) => [s.hourStart, s.organisationOdsCode, s.category, s.deliveredChannel, s.londonDay, ...sliceCounters(s)]);
+    for (const batch of chunks(rows, ROWS_PER_INSERT)) {
+      const params = batch.flatMap((r) => [r.hourStart, r.organisationOdsCode, r.category, r.deliveredChannel, r.londonDay, ...r.counters]);
       await manager.query(`INSERT INTO delivery_rollups (${columns.join(', ')}) VALUES ${batch.map(() => row).join(', ')}`, this.params(params));
     }
   }
