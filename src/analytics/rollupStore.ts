@@ -2,7 +2,8 @@
  * Data access for the delivery rollups: rebuild hourly slices from the messages they
  * summarise, and the daily rollups (per Europe/London day) of the days those hours fall in
  * from the hourly rows, for deliveryMetrics. The rebuild recomputes a slice whole, so
- * running it twice, or for a slice that did not change, is harmless.
+ * running it twice, or for a slice that did not change, is harmless. A refresh rebuilds all
+ * its changed organisation-hours together, in statements that each cover hundreds of them.
  */
 import type { EntityManager } from 'typeorm';
 import { DeliveryRollup } from '../../entities/DeliveryRollup';
@@ -34,8 +35,8 @@ export const DAILY_ROLLUPS_IN_STEP = 'rollups.daily';
 const HOURLY_KEYS = ['hour_start', 'organisation_ods_code', 'category', 'delivered_channel'];
 const DAILY_KEYS = ['london_day', 'organisation_ods_code', 'category', 'delivered_channel'];
 /** Every rollup row's counters, hourly or daily. */
-const DAILY_COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
-const DAILY_INSERT = `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')}) SELECT ${DAILY_KEYS.join(', ')}, ${DAILY_COUNTERS.map((c) => `SUM(${c})`).join(', ')} FROM delivery_rollups`;
+const COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
+const DAILY_INSERT = `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...COUNTERS].join(', ')}) SELECT ${DAILY_KEYS.join(', ')}, ${COUNTERS.map((c) => `SUM(${c})`).join(', ')} FROM delivery_rollups`;
 const DAILY_GROUP = ` GROUP BY ${DAILY_KEYS.join(', ')}`;
 
 /**
@@ -121,7 +122,7 @@ function hourSpans(hours: Array<{ organisationOdsCode: string; hourStart: Date }
   return spans;
 }
 
-/** An hourly row with its counters in the order of DAILY_COUNTERS. */
+/** A computed hourly row with its counters in the order of COUNTERS. */
 function counted(s: Slice): CountedRow {
   const counters = [s.messages, s.delivered, s.readCount, s.failed, s.fallbacks, s.smsFragmentsAvoided, s.smsFragmentsSent, s.patientReports, ...s.histogram];
   return { hourStart: s.hourStart, organisationOdsCode: s.organisationOdsCode, category: s.category, deliveredChannel: s.deliveredChannel, londonDay: s.londonDay, counters };
@@ -237,7 +238,7 @@ export class RollupStore {
       // Each hour named, so the primary key (hour_start, organisation_ods_code, …) finds its rows directly.
       const stored = new Map<string, CountedRow>();
       for (const { where, params } of organisationFilters('hour_start', hoursByOrganisation)) {
-        const rows: Array<Record<string, unknown>> = await manager.query(`SELECT hour_start, london_day, organisation_ods_code, category, delivered_channel, ${DAILY_COUNTERS.join(', ')} FROM delivery_rollups WHERE ${where}`, this.params(params));
+        const rows: Array<Record<string, unknown>> = await manager.query(`SELECT hour_start, london_day, organisation_ods_code, category, delivered_channel, ${COUNTERS.join(', ')} FROM delivery_rollups WHERE ${where}`, this.params(params));
         for (const row of rows) {
           const previous: CountedRow = {
             hourStart: asDate(row.hour_start as Date | string),
@@ -245,7 +246,7 @@ export class RollupStore {
             category: String(row.category),
             deliveredChannel: String(row.delivered_channel),
             londonDay: String(row.london_day),
-            counters: DAILY_COUNTERS.map((c) => Number(row[c])),
+            counters: COUNTERS.map((c) => Number(row[c])),
           };
           stored.set(hourKey(previous), previous);
         }
@@ -272,7 +273,7 @@ export class RollupStore {
     const days = new Map<string, { keys: string[]; counters: number[] }>();
     const add = (keys: string[], counters: number[], sign: number) => {
       const key = keys.join('|');
-      const day = days.get(key) ?? { keys, counters: new Array<number>(DAILY_COUNTERS.length).fill(0) };
+      const day = days.get(key) ?? { keys, counters: new Array<number>(COUNTERS.length).fill(0) };
       counters.forEach((n, i) => (day.counters[i] += sign * n));
       days.set(key, day);
     };
@@ -282,14 +283,14 @@ export class RollupStore {
     const changed = [...days.values()].filter((day) => day.counters.some((n) => n !== 0));
     const filters = keyFilters(DAILY_KEYS, changed.map((day) => day.keys));
     for (const { where, params } of filters) {
-      const rows: Array<Record<string, unknown>> = await manager.query(`SELECT ${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')} FROM delivery_rollups_daily WHERE ${where}`, params);
-      for (const row of rows) add(DAILY_KEYS.map((k) => String(row[k])), DAILY_COUNTERS.map((c) => Number(row[c])), 1);
+      const rows: Array<Record<string, unknown>> = await manager.query(`SELECT ${[...DAILY_KEYS, ...COUNTERS].join(', ')} FROM delivery_rollups_daily WHERE ${where}`, params);
+      for (const row of rows) add(DAILY_KEYS.map((k) => String(row[k])), COUNTERS.map((c) => Number(row[c])), 1);
     }
     for (const { where, params } of filters) await manager.query(`DELETE FROM delivery_rollups_daily WHERE ${where}`, params);
-    const row = `(${[...DAILY_KEYS, ...DAILY_COUNTERS].map(() => '?').join(', ')})`;
+    const row = `(${[...DAILY_KEYS, ...COUNTERS].map(() => '?').join(', ')})`;
     for (const batch of chunks(changed.filter((day) => day.counters[0] > 0), ROWS_PER_INSERT)) {
       await manager.query(
-        `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...DAILY_COUNTERS].join(', ')}) VALUES ${batch.map(() => row).join(', ')}`,
+        `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...COUNTERS].join(', ')}) VALUES ${batch.map(() => row).join(', ')}`,
         batch.flatMap((day) => [...day.keys, ...day.counters]),
       );
     }
@@ -303,7 +304,7 @@ export class RollupStore {
 
   /** Multi-row INSERTs of freshly computed hourly rows (any earlier rows of theirs deleted first). */
   private async insertHourly(manager: EntityManager, rows: CountedRow[]): Promise<void> {
-    const columns = [...HOURLY_KEYS, 'london_day', ...DAILY_COUNTERS];
+    const columns = [...HOURLY_KEYS, 'london_day', ...COUNTERS];
     const row = `(${columns.map(() => '?').join(', ')})`;
     for (const batch of chunks(rows, ROWS_PER_INSERT)) {
       const params = batch.flatMap((r) => [r.hourStart, r.organisationOdsCode, r.category, r.deliveredChannel, r.londonDay, ...r.counters]);
