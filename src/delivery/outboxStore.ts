@@ -7,6 +7,7 @@
 import { In, type EntityManager } from 'typeorm';
 import { OutboxItem, type OutboxKind } from '../../entities/OutboxItem';
 import type { Database } from '../db/database';
+import { insertRows } from '../db/insertRows';
 import { keyTable } from '../db/keyTable';
 
 export interface NewOutboxItem {
@@ -17,14 +18,17 @@ export interface NewOutboxItem {
   dueAt: Date;
 }
 
+/** New outbox rows as they are stored: due, unclaimed. */
+export function unclaimedOutboxRows(items: NewOutboxItem[], now: Date): OutboxItem[] {
+  return items.map((item) => Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now }));
+}
+
 export class OutboxStore {
   constructor(private readonly db: Database) {}
 
   async enqueue(items: NewOutboxItem[], now: Date, manager: EntityManager): Promise<void> {
     if (items.length === 0) return;
-    await manager
-      .getRepository(OutboxItem)
-      .insert(items.map((item) => Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now })));
+    await insertRows(manager, OutboxItem, unclaimedOutboxRows(items, now));
   }
 
   async claimDue(now: Date, limit: number, leaseMs: number, owner: string): Promise<OutboxItem[]> {

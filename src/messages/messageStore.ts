@@ -3,7 +3,7 @@ import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import { Message } from '../../entities/Message';
 import { OutboxItem } from '../../entities/OutboxItem';
-import type { NewOutboxItem } from '../delivery/outboxStore';
+import { type NewOutboxItem, unclaimedOutboxRows } from '../delivery/outboxStore';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Database } from '../db/database';
 import { insertRows } from '../db/insertRows';
@@ -126,13 +126,12 @@ export class MessageStore {
 
   /**
    * A batch's new sends with multi-row INSERTs: the messages, their first attempts and their
-   * due work (outbox items, unclaimed, as OutboxStore.enqueue writes them one at a time).
+   * due work (outbox items, unclaimed).
    */
   async insertNewSends(sends: { messages: Message[]; attempts: DeliveryAttempt[]; due: NewOutboxItem[] }, now: Date, manager: EntityManager): Promise<void> {
     await insertRows(manager, Message, sends.messages);
     await insertRows(manager, DeliveryAttempt, sends.attempts);
-    const items = sends.due.map((item) => Object.assign(new OutboxItem(), { attemptId: null, payload: null, ...item, claimedUntil: null, claimedBy: null, createdAt: now }));
-    await insertRows(manager, OutboxItem, items);
+    await insertRows(manager, OutboxItem, unclaimedOutboxRows(sends.due, now));
   }
 
   /** Locks the message row: every change to a message's delivery state goes through this lock. */
