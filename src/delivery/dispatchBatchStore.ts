@@ -2,7 +2,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { Message } from '../../entities/Message';
 import { keyTable } from '../db/keyTable';
-import { forUpdate } from '../db/rowLock';
+import { forUpdate, isSqlite } from '../db/rowLock';
 
 /** Locks these messages' rows in one statement, in id order so concurrent batches never deadlock. */
 export async function lockMessages(ids: readonly string[], manager: EntityManager): Promise<Message[]> {
@@ -50,8 +50,4 @@ export async function updateEach<T extends ObjectLiteral>(entity: EntityTarget<T
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   return a === b;
-}
-
-export function isSqlite(manager: EntityManager): boolean {
-  return manager.connection.driver.options.type === 'better-sqlite3';
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { HubEvent, type HubEventKind } from '../../entities/HubEvent';
 import type { Database } from '../db/database';
 import { insertStatement } from '../db/insertRows';
+import { isSqlite } from '../db/rowLock';
 import { type EventFilter, matchesFilter } from './eventFilter';
 
 /** Rows per INSERT statement: well inside SQLite's and MySQL's limits on bound parameters. */
@@ -15,7 +16,7 @@ const ROWS_PER_INSERT = 200;
  * Take it as late as possible: every event-recording transaction waits for it.
  */
 async function takeEventOrder(manager: EntityManager): Promise<void> {
-  if (manager.connection.driver.options.type === 'better-sqlite3') return;
+  if (isSqlite(manager)) return;
   await manager.query("INSERT INTO hub_state (name, value) VALUES ('events.order', '') ON DUPLICATE KEY UPDATE value = value");
 }
 
@@ -34,7 +35,7 @@ export async function insertInCommitOrder(events: HubEvent[], manager: EntityMan
 }
 
 async function insertChunk(events: HubEvent[], manager: EntityManager): Promise<void> {
-  const sqlite = manager.connection.driver.options.type === 'better-sqlite3';
+  const sqlite = isSqlite(manager);
   const result = await insertStatement(manager, HubEvent, events);
   // MySQL reports the first row's id, SQLite the last one's.
   const reported = BigInt(sqlite ? (result as number | bigint) : (result as { insertId: number | string }).insertId);
