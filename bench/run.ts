@@ -442,7 +442,7 @@ async function main(args: string[]): Promise<void> {
   // ---- subscriptions: subscribers while events are committed ------------------------------
   {
     hub = await startHub(url, {});
-    const after = String((await rows(pool, 'SELECT COALESCE(MAX(id), 0) AS id FROM hub_events'))[0].id);
+    const after = String((await rows(pool, 'SELECT COALESCE(MAX(sequence), 0) AS id FROM hub_events'))[0].id);
     const received = new Map<number, number>();
     const latencies: number[] = [];
     const clients = Array.from({ length: sizes.subscribers }, (_, i) => {
@@ -479,7 +479,7 @@ async function main(args: string[]): Promise<void> {
     await Promise.all(sends);
     await sleep(3000);
     const peak = rss.stop();
-    const expected = await rows(pool, 'SELECT organisation_ods_code AS org, COUNT(*) AS n FROM hub_events WHERE id > ? GROUP BY organisation_ods_code', [after]);
+    const expected = await rows(pool, 'SELECT organisation_ods_code AS org, COUNT(*) AS n FROM hub_events WHERE sequence > ? GROUP BY organisation_ods_code', [after]);
     const expectedByOrg = new Map(expected.map((r) => [String(r.org), Number(r.n)]));
     let missed = 0;
     for (const [i, count] of received) missed += Math.max(0, (expectedByOrg.get(ORGS[i % ORGS.length]) ?? 0) - count);

@@ -5,16 +5,23 @@ import type { Channel, FailureReason } from '../src/vocabulary/delivery';
 export type HubEventKind = 'DELIVERY' | 'FALLBACK';
 
 /**
- * A delivery or fallback event, stored in the transaction that caused it. Subscribers get
- * events from these rows after commit; the increasing id lets a client catch up after a
- * reconnect. Events carry no personal data.
+ * A delivery or fallback event, stored in the transaction that caused it. After that
+ * transaction commits the event sequencer gives it its `sequence`, the public event id, in
+ * the order events become visible, and publishes it; a client catches up after a reconnect by
+ * reading the sequence after the last one it saw. Events carry no personal data.
  */
 @Entity({ name: 'hub_events' })
 @Index('idx_hub_events_message', ['messageId'])
-@Index('idx_hub_events_org', ['organisationOdsCode', 'id'])
+@Index('idx_hub_events_org_sequence', ['organisationOdsCode', 'sequence'])
+@Index('idx_hub_events_sequence', ['sequence'], { unique: true })
 export class HubEvent {
+  /** The row's key, given when the event is stored (status callbacks name the event by it). */
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
+
+  /** The public event id: null until the sequencer numbers the committed event. Read as a string on both databases. */
+  @Column({ type: 'bigint', nullable: true, transformer: { from: (value: unknown) => (value == null ? null : String(value)), to: (value: unknown) => value } })
+  sequence: string | null;
 
   @Column({ type: 'varchar', length: 16 })
   kind: HubEventKind;

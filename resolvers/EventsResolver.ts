@@ -115,7 +115,7 @@ export class EventsResolver {
     @Arg('filter', () => EventFilter, { nullable: true }) _filter: EventFilter | null,
     @Arg('after', () => ID, { nullable: true }) _after: string | null,
   ): DeliveryEvent {
-    return { ...event, id: String(event.id), type: event.type as DeliveryEventType };
+    return { ...event, id: String(event.sequence), type: event.type as DeliveryEventType };
   }
 
   @Authorized(...SUBSCRIBERS)
@@ -125,7 +125,7 @@ export class EventsResolver {
     @Arg('filter', () => EventFilter, { nullable: true }) _filter: EventFilter | null,
     @Arg('after', () => ID, { nullable: true }) _after: string | null,
   ): FallbackEvent {
-    return { ...event, id: String(event.id), fromChannel: event.fromChannel as Channel, toChannel: event.toChannel as Channel, reason: event.reason as FailureReason };
+    return { ...event, id: String(event.sequence), fromChannel: event.fromChannel as Channel, toChannel: event.toChannel as Channel, reason: event.reason as FailureReason };
   }
 }
 

@@ -11,6 +11,7 @@ import { Dispatcher } from './delivery/dispatcher';
 import type { ChannelProvider } from './delivery/providers/channelProvider';
 import { type ChannelProviders, providerHealth, providersFromConfig } from './delivery/providers/providerRegistry';
 import { type EventBus, InProcessEventBus } from './events/eventBus';
+import { EventSequencer } from './events/eventSequencer';
 import { RedisEventBus } from './events/redisEventBus';
 import { createLogger, type HubLogger } from './shared/logger';
 import { OperationalMetrics } from './observability/operationalMetrics';
@@ -27,6 +28,8 @@ export interface Hub {
   db: Database;
   stores: Stores;
   bus: EventBus;
+  /** Numbers committed events and publishes them on the bus. */
+  sequencer: EventSequencer;
   logger: HubLogger;
   providers: ChannelProviders;
   /** What each use case needs, assembled once and never changed. */
@@ -42,7 +45,7 @@ export interface Hub {
   callbackDispatcher: CallbackDispatcher;
   /** Whether the database, and Redis when configured, answer now (for /readyz). */
   checkDependencies(): Promise<DependencyStatus>;
-  /** Starts the background work: the dispatcher and the rollup refresher. */
+  /** Starts the background work: the dispatcher, the rollup refresher and the event sequencer's sweep. */
   startBackgroundWork(): void;
   close(): Promise<void>;
 }
@@ -64,7 +67,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const bus = options.bus ?? (config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new InProcessEventBus());
   if (bus instanceof RedisEventBus) await bus.whenReady();
   const providers = providersFromConfig(config, clock, options.providers);
-  const parts = { config, db, bus, logger, clock, stores, providers };
+  const sequencer = new EventSequencer({ db, bus, logger });
+  const parts = { config, db, sequencer, logger, clock, stores, providers };
   const dispatch = dispatchDeps(parts);
   const dispatcher = new Dispatcher(dispatch, { intervalMs: config.dispatchIntervalMs, leaseMs: config.dispatchLeaseMs, logger });
   const metrics = new OperationalMetrics({
@@ -95,6 +99,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     db,
     stores,
     bus,
+    sequencer,
     logger,
     providers,
     useCases,
@@ -105,6 +110,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     callbackDispatcher,
     checkDependencies: () => checkDependencies(db, bus),
     startBackgroundWork: () => {
+      sequencer.start();
       dispatcher.start();
       callbackDispatcher.start();
       rollupRefresher.start();
@@ -113,6 +119,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       await dispatcher.stop();
       await callbackDispatcher.stop();
       await rollupRefresher.stop();
+      await sequencer.stop();
       await bus.close();
       await rateLimiter.close();
       await db.close();

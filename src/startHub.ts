@@ -44,6 +44,8 @@ export async function startHub(config: HubConfig, options: { logger: HubLogger; 
     demoAdminKey = (await createApiKey({ apiKeys: hub.stores.apiKeys, organisations: hub.stores.organisations, clock: hub.clock }, { role: Role.ADMIN, name: DEMO_ADMIN_KEY_NAME })).key;
   }
   const server = await startServer(hub, { logger, host: options.host });
+  // Every instance numbers what an instance stopped before numbering; a web-only tier too.
+  hub.sequencer.start();
   if (config.runDispatcher) hub.startBackgroundWork();
   return {
     hub,

@@ -7,7 +7,7 @@ import type { Database } from './db/database';
 import type { DispatchDeps } from './delivery/dispatchAttempt';
 import type { ChannelProviders } from './delivery/providers/providerRegistry';
 import type { ReceiptDeps } from './delivery/recordReceipt';
-import type { EventBus } from './events/eventBus';
+import type { EventSequencer } from './events/eventSequencer';
 import type { Stores } from './stores';
 import type { IngestDeps } from './messages/ingestMessage';
 import type { MessageActionDeps, ReportDeps } from './messages/messageActions';
@@ -40,7 +40,7 @@ export interface UseCases {
 export interface UseCaseParts {
   config: HubConfig;
   db: Database;
-  bus: EventBus;
+  sequencer: EventSequencer;
   logger: HubLogger;
   clock: Clock;
   stores: Stores;
@@ -48,10 +48,10 @@ export interface UseCaseParts {
 }
 
 /** The deps that depend on nothing but the parts: the dispatcher is made from `dispatch` before the rest. */
-export function dispatchDeps({ config, db, bus, logger, clock, stores, providers }: UseCaseParts): DispatchDeps {
+export function dispatchDeps({ config, db, sequencer, logger, clock, stores, providers }: UseCaseParts): DispatchDeps {
   return Object.freeze({
     db,
-    bus,
+    sequencer,
     logger,
     clock,
     stores,
@@ -64,8 +64,8 @@ export function dispatchDeps({ config, db, bus, logger, clock, stores, providers
 }
 
 export function buildUseCases(parts: UseCaseParts, dispatch: DispatchDeps, hooks: Pick<SendDeps, 'onQueued' | 'observeSend'>): UseCases {
-  const { config, db, bus, logger, clock, stores } = parts;
-  const delivery = { db, bus, logger, clock, stores, quietHours: config.quietHours, unreadFallbackHours: config.unreadFallbackHours };
+  const { config, db, sequencer, logger, clock, stores } = parts;
+  const delivery = { db, sequencer, logger, clock, stores, quietHours: config.quietHours, unreadFallbackHours: config.unreadFallbackHours };
   const send: SendDeps = Object.freeze({ ...delivery, organisations: stores.organisations, reports: stores.reports, maxMessagesPerPatientPerDay: config.maxMessagesPerPatientPerDay, reportCoolingOffDays: config.reportCoolingOffDays, ...hooks });
   return Object.freeze({
     send,
@@ -73,7 +73,7 @@ export function buildUseCases(parts: UseCaseParts, dispatch: DispatchDeps, hooks
     dispatch,
     receipts: Object.freeze({ ...delivery }),
     messageActions: Object.freeze({ ...delivery }),
-    reports: Object.freeze({ db, bus, logger, clock, stores: { messages: stores.messages, reports: stores.reports } }),
+    reports: Object.freeze({ db, sequencer, logger, clock, stores: { messages: stores.messages, reports: stores.reports } }),
     ingest: Object.freeze({ db, clock, messages: stores.messages, patients: stores.patients, organisations: stores.organisations }),
     patients: Object.freeze({ db, clock, patients: stores.patients, organisations: stores.organisations }),
     organisations: Object.freeze({ db, clock, organisations: stores.organisations }),

@@ -1,14 +1,15 @@
 /**
  * One transaction plus its side effects: events recorded during the work are stored in the
- * same transaction and published only after it commits, so a rolled-back change never
- * shows up as an event. The status callbacks those events cause are stored in the same
- * transaction. Other after-commit hooks (such as waking the dispatcher) run too.
+ * same transaction, and numbered and published by the event sequencer only after it commits,
+ * so a rolled-back change never shows up as an event. The status callbacks those events cause
+ * are stored in the same transaction. Other after-commit hooks (such as waking the dispatcher)
+ * run too.
  */
 import type { EntityManager } from 'typeorm';
 import type { HubEvent } from '../../entities/HubEvent';
 import { prepareStatusCallbacks } from '../callbacks/enqueueStatusCallbacks';
-import type { EventBus } from '../events/eventBus';
 import { EventRecorder } from '../events/eventRecorder';
+import type { EventSequencer } from '../events/eventSequencer';
 import type { HubLogger } from '../shared/logger';
 import type { Database } from './database';
 
@@ -20,14 +21,12 @@ export interface UnitOfWork {
 
 export interface UnitOfWorkDeps {
   db: Database;
-  bus: EventBus;
+  /** Numbers and publishes committed events; the unit of work waits for it before returning. */
+  sequencer: EventSequencer;
   logger?: HubLogger;
 }
 
-/**
- * Stores a transaction's events and their status callbacks, last of all: what the callbacks
- * need is read first, so the shared event order is held only for the inserts and the commit.
- */
+/** Stores a transaction's events and the status callbacks they cause (their callbacks name them by row id). */
 async function storeEvents(manager: EntityManager, events: EventRecorder): Promise<HubEvent[]> {
   const writeCallbacks = await prepareStatusCallbacks(manager, [...events.pending()]);
   const stored = await events.store(manager);
@@ -43,11 +42,7 @@ export async function inUnitOfWork<T>(deps: UnitOfWorkDeps, work: (uow: UnitOfWo
     const stored = await storeEvents(manager, events);
     return { result: value, stored };
   });
-  if (stored.length > 0) {
-    // The events are committed: a publish failure only delays live delivery, and
-    // subscribers catch up from the stored rows.
-    await deps.bus.publish(stored).catch((error) => deps.logger?.error({ err: error }, 'publishing events failed'));
-  }
+  if (stored.length > 0) await deps.sequencer.settle();
   for (const hook of hooks) hook();
   return result;
 }
@@ -76,8 +71,6 @@ export async function inBatchUnitOfWork(deps: UnitOfWorkDeps, work: (manager: En
     await work(manager, item);
     return storeEvents(manager, events);
   });
-  if (stored.length > 0) {
-    await deps.bus.publish(stored).catch((error) => deps.logger?.error({ err: error }, 'publishing events failed'));
-  }
+  if (stored.length > 0) await deps.sequencer.settle();
   for (const hook of new Set(hooks)) hook();
 }

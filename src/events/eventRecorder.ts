@@ -1,13 +1,13 @@
 /**
- * Collects the events a unit of work causes, stores them in its transaction, and hands
- * the stored rows (with their ids) to the bus only after the transaction commits.
+ * Collects the events a unit of work causes and stores them in its transaction; the event
+ * sequencer numbers and publishes them once that transaction has committed.
  */
 import type { EntityManager } from 'typeorm';
 import { HubEvent } from '../../entities/HubEvent';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Channel, FailureReason } from '../vocabulary/delivery';
 import { DeliveryEventType } from '../vocabulary/events';
-import { insertInCommitOrder } from './eventStore';
+import { insertEvents } from './eventStore';
 
 interface MessageRef {
   id: string;
@@ -64,8 +64,8 @@ export class EventRecorder {
     return this.drafts;
   }
 
-  /** Stores the collected events in the caller's transaction and returns them with their ids. */
+  /** Stores the collected events in the caller's transaction and returns them with their row ids. */
   async store(manager: EntityManager): Promise<HubEvent[]> {
-    return insertInCommitOrder(this.drafts.splice(0), manager);
+    return insertEvents(this.drafts.splice(0), manager);
   }
 }

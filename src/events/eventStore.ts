@@ -1,4 +1,4 @@
-/** Stores events in commit order, and reads them back for subscribers catching up after a reconnect. */
+/** Stores events, and reads them back by sequence for subscribers catching up after a reconnect. */
 import type { EntityManager } from 'typeorm';
 import { HubEvent, type HubEventKind } from '../../entities/HubEvent';
 import type { Database } from '../db/database';
@@ -10,68 +10,67 @@ import { type EventFilter, matchesFilter } from './eventFilter';
 const ROWS_PER_INSERT = 200;
 
 /**
- * Takes the event order: on MySQL one shared row lock, held until the transaction commits, so
- * event ids are handed out in commit order and a subscriber resuming `after` an id can never
- * miss a lower id that committed later. SQLite runs one transaction at a time and needs none.
- * Take it as late as possible: every event-recording transaction waits for it.
+ * Inserts the events with multi-row INSERTs and sets each one's row id, in the order given.
+ * No lock is taken: the events get their public sequence from the event sequencer once the
+ * transaction has committed (src/events/eventSequencer.ts).
  */
-async function takeEventOrder(manager: EntityManager): Promise<void> {
-  if (isSqlite(manager)) return;
-  await manager.query("INSERT INTO hub_state (name, value) VALUES ('events.order', '') ON DUPLICATE KEY UPDATE value = value");
-}
-
-/**
- * Inserts the events with multi-row INSERTs under the event order and sets each one's id, in
- * the order given. While the order is held no other transaction inserts events, so the rows
- * of one statement are the first `n` ids from the one it reports.
- */
-export async function insertInCommitOrder(events: HubEvent[], manager: EntityManager): Promise<HubEvent[]> {
-  if (events.length === 0) return [];
-  await takeEventOrder(manager);
+export async function insertEvents(events: HubEvent[], manager: EntityManager): Promise<HubEvent[]> {
   for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
     await insertChunk(events.slice(start, start + ROWS_PER_INSERT), manager);
   }
   return events;
 }
 
+interface AutoIncrement {
+  /** Whether one multi-row INSERT always gets consecutive ids (innodb_autoinc_lock_mode 0 or 1). */
+  consecutive: boolean;
+  step: bigint;
+}
+
+const autoIncrementByDataSource = new WeakMap<object, Promise<AutoIncrement>>();
+
+/** How the server hands out ids to a multi-row INSERT, read once per database. */
+function autoIncrementOf(manager: EntityManager): Promise<AutoIncrement> {
+  let known = autoIncrementByDataSource.get(manager.connection);
+  if (!known) {
+    known = manager
+      .query('SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step')
+      .then(([row]: Array<{ mode: number | string; step: number | string }>) => ({ consecutive: Number(row.mode) !== 2, step: BigInt(row.step) }));
+    known.catch(() => autoIncrementByDataSource.delete(manager.connection));
+    autoIncrementByDataSource.set(manager.connection, known);
+  }
+  return known;
+}
+
 async function insertChunk(events: HubEvent[], manager: EntityManager): Promise<void> {
-  const sqlite = isSqlite(manager);
-  const result = await insertStatement(manager, HubEvent, events);
-  // MySQL reports the first row's id, SQLite the last one's.
-  const reported = BigInt(sqlite ? (result as number | bigint) : (result as { insertId: number | string }).insertId);
-  if (sqlite) {
+  if (isSqlite(manager)) {
     // One connection, one writer: a statement's rows take the next consecutive rowids.
-    events.forEach((event, i) => (event.id = String(reported - BigInt(events.length - 1 - i))));
+    const last = BigInt((await insertStatement(manager, HubEvent, events)) as number | bigint);
+    events.forEach((event, i) => (event.id = String(last - BigInt(events.length - 1 - i))));
     return;
   }
-  if (events.length === 1) {
-    events[0].id = String(reported);
+  const autoIncrement = events.length > 1 ? await autoIncrementOf(manager) : { consecutive: true, step: 1n };
+  if (!autoIncrement.consecutive) {
+    // Interleaved ids: only a one-row INSERT says which id its row got.
+    for (const event of events) await insertChunk([event], manager);
     return;
   }
-  // Consecutive only when auto_increment_increment is 1: read the ids back rather than assume it.
-  const rows: Array<{ id: string | number }> = await manager
-    .getRepository(HubEvent)
-    .createQueryBuilder('e')
-    .select('e.id', 'id')
-    .where('e.id >= :first', { first: String(reported) })
-    .orderBy('e.id', 'ASC')
-    .limit(events.length)
-    .getRawMany();
-  if (rows.length !== events.length) throw new Error(`Stored ${events.length} events but read back ${rows.length} ids`);
-  events.forEach((event, i) => (event.id = String(rows[i].id)));
+  const result = (await insertStatement(manager, HubEvent, events)) as { insertId: number | string };
+  const first = BigInt(result.insertId);
+  events.forEach((event, i) => (event.id = String(first + BigInt(i) * autoIncrement.step)));
 }
 
 export class EventStore {
   constructor(private readonly db: Database) {}
 
-  /** Events of one kind after `afterId`, oldest first, at most `limit`. */
-  async after(kind: HubEventKind, afterId: string, filter: EventFilter, limit: number): Promise<HubEvent[]> {
+  /** Events of one kind numbered after `afterSequence`, oldest first, at most `limit`. */
+  async after(kind: HubEventKind, afterSequence: string, filter: EventFilter, limit: number): Promise<HubEvent[]> {
     const query = this.db.dataSource
       .getRepository(HubEvent)
       .createQueryBuilder('e')
       .where('e.kind = :kind', { kind })
-      .andWhere('e.id > :afterId', { afterId })
-      .orderBy('e.id', 'ASC')
+      .andWhere('e.sequence > :afterSequence', { afterSequence })
+      .orderBy('e.sequence', 'ASC')
       .limit(limit);
     if (filter.organisationOdsCodes?.length) query.andWhere('e.organisation_ods_code IN (:...orgs)', { orgs: filter.organisationOdsCodes });
     if (filter.categories?.length) query.andWhere('e.category IN (:...categories)', { categories: filter.categories });
@@ -80,9 +79,9 @@ export class EventStore {
     return rows.filter((event) => matchesFilter(event, filter));
   }
 
-  /** The newest stored event's id, of those that occurred before `before` when given ('0' when there is none), for a subscriber to resume from. */
+  /** The newest numbered event's sequence, of those that occurred before `before` when given ('0' when there is none), for a subscriber to resume from. */
   async latestId(before?: Date | null): Promise<string> {
-    const query = this.db.dataSource.getRepository(HubEvent).createQueryBuilder('e').select('MAX(e.id)', 'id');
+    const query = this.db.dataSource.getRepository(HubEvent).createQueryBuilder('e').select('MAX(e.sequence)', 'id');
     if (before) query.where('e.occurred_at < :before', { before });
     const row = await query.getRawOne<{ id: string | number | null }>();
     return row?.id == null ? '0' : String(row.id);

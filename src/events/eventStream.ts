@@ -8,7 +8,7 @@
  *
  * When the bus says live delivery was interrupted (a Redis outage), the stream holds live
  * events; when it has resumed, the stream goes back to the store from a little before the
- * last event it passed on (publishes from several hubs may arrive slightly out of id order)
+ * last event it passed on (publishes from several hubs may arrive slightly out of sequence order)
  * and catches up again, then releases what it held. Ids already passed on are dropped, so
  * the subscriber sees every event once and each message's events in order.
  */
@@ -86,8 +86,8 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
   }
 
   function deliver(event: HubEvent): void {
-    if (done || seen(String(event.id))) return;
-    passedOn(String(event.id));
+    if (done || seen(String(event.sequence))) return;
+    passedOn(String(event.sequence));
     if (waiting) {
       const resolve = waiting;
       waiting = null;
@@ -112,15 +112,15 @@ export function eventStream(options: EventStreamOptions): AsyncIterableIterator<
   async function catchUpPage(): Promise<void> {
     const page = await options.store.after(options.kind, cursor as string, options.filter, CATCH_UP_PAGE);
     for (const event of page) {
-      if (seen(String(event.id))) continue;
-      remember(String(event.id));
+      if (seen(String(event.sequence))) continue;
+      remember(String(event.sequence));
       queue.push(event);
     }
     if (page.length < CATCH_UP_PAGE) {
       cursor = null;
       for (const event of held.splice(0)) deliver(event);
     } else {
-      cursor = String(page[page.length - 1].id);
+      cursor = String(page[page.length - 1].sequence);
     }
   }
 

@@ -345,8 +345,8 @@ const QUERY_ROWS: Record<string, Row> = {
     prepare: async () => ({ probe: { query: '{ latestEventId }' } }),
     allowed: async (data) => {
       expect(data.latestEventId).toMatch(/^\d+$/);
-      const [{ newest }] = await sql('SELECT MAX(id) AS newest FROM hub_events');
-      const [{ ofMsgB }] = await sql('SELECT MAX(id) AS ofMsgB FROM hub_events WHERE message_id = ?', [msgB]);
+      const [{ newest }] = await sql('SELECT MAX(sequence) AS newest FROM hub_events');
+      const [{ ofMsgB }] = await sql('SELECT MAX(sequence) AS ofMsgB FROM hub_events WHERE message_id = ?', [msgB]);
       // the newest stored event: at least the last one of the fixture, at most the newest now
       expect(BigInt(data.latestEventId)).toBeGreaterThanOrEqual(BigInt(ofMsgB));
       expect(BigInt(data.latestEventId)).toBeLessThanOrEqual(BigInt(newest));

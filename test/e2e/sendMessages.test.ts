@@ -165,8 +165,8 @@ describe('sendMessages over HTTP', () => {
       for (;;) {
         const finished = !sending;
         for (const event of await events.after('DELIVERY', last, {}, 1000)) {
-          seen.push(String(event.id));
-          last = String(event.id);
+          seen.push(String(event.sequence));
+          last = String(event.sequence);
         }
         if (finished) return;
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -177,7 +177,7 @@ describe('sendMessages over HTTP', () => {
     sending = false;
     await follow;
 
-    const stored: Array<{ id: string | number; message_id: string }> = await running.hub.db.dataSource.query('SELECT id, message_id FROM hub_events ORDER BY id');
+    const stored: Array<{ id: string | number; message_id: string }> = await running.hub.db.dataSource.query('SELECT sequence AS id, message_id FROM hub_events ORDER BY sequence');
     expect(stored).toHaveLength(40);
     expect(seen).toEqual(stored.map((e) => String(e.id)));
     const idOfMessage = new Map(stored.map((e) => [e.message_id, BigInt(e.id)]));

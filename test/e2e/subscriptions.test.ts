@@ -88,8 +88,10 @@ async function sendOk(overrides: Record<string, unknown> = {}): Promise<string> 
   return result.data!.sendMessage.message.id;
 }
 
+/** Stored delivery events in sequence order, each with `id` set to its public id (its sequence), as subscribers see it. */
 async function storedEvents(where: Record<string, unknown> = {}): Promise<HubEvent[]> {
-  return hub.db.dataSource.getRepository(HubEvent).find({ where: { kind: 'DELIVERY', ...where }, order: { id: 'ASC' } });
+  const events = await hub.db.dataSource.getRepository(HubEvent).find({ where: { kind: 'DELIVERY', ...where }, order: { sequence: 'ASC' } });
+  return events.map((event) => Object.assign(event, { id: event.sequence }));
 }
 
 async function keyIdOf(key: string): Promise<string> {
@@ -227,7 +229,7 @@ describe('deliveryEvents', () => {
     const read = await server.graphql('mutation Read($id: ID!) { markMessageRead(id: $id) { status } }', { id: first });
     expect(read.errors).toBeUndefined();
 
-    const stored = await storedEvents({ id: MoreThan(start) });
+    const stored = await storedEvents({ sequence: MoreThan(start) });
     const lastRead = stored.find((e) => e.messageId === first && e.type === 'READ');
     expect(lastRead).toBeDefined();
     await all.until((events) => events.length === stored.length, `all ${stored.length} events`);
@@ -346,7 +348,7 @@ describe('deliveryEvents', () => {
     // While it is away: two more sends and the dispatch of all five.
     const missedSends = [await sendOk({ subject: 'Four' }), await sendOk({ nhsNumber: JOHN, subject: 'Five' })];
     await hub.dispatcher.drain();
-    const missed = await storedEvents({ id: MoreThan(lastSeen) });
+    const missed = await storedEvents({ sequence: MoreThan(lastSeen) });
     expect(missed).toHaveLength(2 + 5);
 
     const again = await subscribed(connection(dashboardKey), DELIVERY_EVENTS, { after: lastSeen });
@@ -359,7 +361,7 @@ describe('deliveryEvents', () => {
     const live = await sendOk({ subject: 'Six' });
     await hub.dispatcher.drain();
     await again.untilCount(missed.length + 2);
-    const all = await storedEvents({ id: MoreThan(lastSeen) });
+    const all = await storedEvents({ sequence: MoreThan(lastSeen) });
     expect(idsOf(again.events)).toEqual(idsOf(all));
     expect(again.events.slice(-2).map((e) => [e.messageId, e.type])).toEqual([
       [live, 'QUEUED'],
@@ -403,7 +405,7 @@ describe('fallbackEvents', () => {
     });
     expect(Object.keys(event).sort()).toEqual(sortedKeys(FALLBACK_EVENT_FIELDS));
     const stored = await hub.db.dataSource.getRepository(HubEvent).find({ where: { kind: 'FALLBACK' } });
-    expect(idsOf(stored)).toEqual([event.id]);
+    expect(stored.map((e) => String(e.sequence))).toEqual([event.id]);
 
     // Its delivery events say SMS; the app user's say NHS_APP.
     const queued = await deliveries.untilCount(2);

@@ -68,27 +68,30 @@ function draft(overrides: Draft = {}): HubEvent {
   });
 }
 
-/** Stores one event the way the recorder does, so it carries its new id. */
+/** Stores one event and has the hub's sequencer number it, so it carries its public sequence. */
 async function storeOne(overrides: Draft = {}): Promise<HubEvent> {
   const event = draft(overrides);
   await hub.db.dataSource.getRepository(HubEvent).insert(event);
-  expect(event.id).toBeDefined();
-  return event;
+  await hub.sequencer.settle();
+  const stored = await hub.db.dataSource.getRepository(HubEvent).findOneByOrFail({ id: event.id });
+  expect(stored.sequence).not.toBeNull();
+  return stored;
 }
 
-/** Stores many events in a few multi-row inserts and reads them back in id order. */
+/** Stores many events in a few multi-row inserts, numbers them, and reads them back in sequence order. */
 async function storeMany(count: number, overrides: Draft = {}): Promise<HubEvent[]> {
   const messagePrefix = `${tag}-bulk${sequence}-`;
   const drafts = Array.from({ length: count }, (_, i) => draft({ ...overrides, messageId: `${messagePrefix}${i}` }));
   await hub.db.transaction(async (manager) => {
     for (let i = 0; i < drafts.length; i += 200) await manager.getRepository(HubEvent).insert(drafts.slice(i, i + 200));
   });
-  const stored = await hub.db.dataSource.getRepository(HubEvent).find({ where: { messageId: Like(`${messagePrefix}%`) }, order: { id: 'ASC' } });
+  await hub.sequencer.settle();
+  const stored = await hub.db.dataSource.getRepository(HubEvent).find({ where: { messageId: Like(`${messagePrefix}%`) }, order: { sequence: 'ASC' } });
   expect(stored).toHaveLength(count);
   return stored;
 }
 
-const ids = (events: HubEvent[]) => events.map((e) => String(e.id));
+const ids = (events: HubEvent[]) => events.map((e) => String(e.sequence));
 
 function stream(options: Partial<EventStreamOptions> = {}) {
   return eventStream({ bus, store: hub.stores.events, kind: 'DELIVERY', filter: {}, after: null, ...options });
@@ -114,7 +117,7 @@ async function readThrough(iterator: AsyncIterator<HubEvent>, lastId: string, ms
     const result = await nextWithin(iterator, Math.max(1, deadline - Date.now()));
     if (result.done) throw new Error(`stream ended after ${seen.length} events, before ${lastId}`);
     seen.push(result.value);
-    if (String(result.value.id) === lastId) return seen;
+    if (String(result.value.sequence) === lastId) return seen;
   }
 }
 
@@ -126,12 +129,12 @@ describe('eventStream', () => {
     const waiting = events.next();
     await new Promise((resolve) => setImmediate(resolve));
     await bus.publish([published[0]]);
-    expect(String((await waiting).value.id)).toBe(String(published[0].id));
+    expect(String((await waiting).value.sequence)).toBe(String(published[0].sequence));
     // ...and the rest queue up in order until read.
     await bus.publish(published.slice(1, 3));
     await bus.publish([published[3]]);
     const rest = [await nextWithin(events), await nextWithin(events), await nextWithin(events)];
-    expect(rest.map((r) => String(r.value.id))).toEqual(ids(published.slice(1)));
+    expect(rest.map((r) => String(r.value.sequence))).toEqual(ids(published.slice(1)));
     await events.return!();
   });
 
@@ -156,20 +159,20 @@ describe('eventStream', () => {
     ];
     for (const event of all) await bus.publish([event]);
 
-    expect(ids(await readThrough(filtered, String(all[7].id)))).toEqual(ids([all[0], all[7]]));
-    expect(ids(await readThrough(fallbacks, String(all[6].id)))).toEqual(ids([all[4], all[6]]));
-    expect(ids(await readThrough(byOrganisation, String(all[8].id)))).toEqual(ids([all[1], all[5], all[8]]));
-    expect(ids(await readThrough(byCategory, String(all[8].id)))).toEqual(ids([all[5], all[8]]));
+    expect(ids(await readThrough(filtered, String(all[7].sequence)))).toEqual(ids([all[0], all[7]]));
+    expect(ids(await readThrough(fallbacks, String(all[6].sequence)))).toEqual(ids([all[4], all[6]]));
+    expect(ids(await readThrough(byOrganisation, String(all[8].sequence)))).toEqual(ids([all[1], all[5], all[8]]));
+    expect(ids(await readThrough(byCategory, String(all[8].sequence)))).toEqual(ids([all[5], all[8]]));
 
     // Nothing else is waiting in any of them: the next event each sees is the next match.
     const sentinel = await storeOne({ ...target, organisationOdsCode: 'B82002', category: MessagingCategory.PHR });
     const fallbackSentinel = await storeOne({ kind: 'FALLBACK' });
     const exact = await storeOne({ ...target });
     await bus.publish([sentinel, fallbackSentinel, exact]);
-    expect(String((await nextWithin(filtered)).value.id)).toBe(String(exact.id));
-    expect(String((await nextWithin(fallbacks)).value.id)).toBe(String(fallbackSentinel.id));
-    expect(String((await nextWithin(byOrganisation)).value.id)).toBe(String(sentinel.id));
-    expect(String((await nextWithin(byCategory)).value.id)).toBe(String(sentinel.id));
+    expect(String((await nextWithin(filtered)).value.sequence)).toBe(String(exact.sequence));
+    expect(String((await nextWithin(fallbacks)).value.sequence)).toBe(String(fallbackSentinel.sequence));
+    expect(String((await nextWithin(byOrganisation)).value.sequence)).toBe(String(sentinel.sequence));
+    expect(String((await nextWithin(byCategory)).value.sequence)).toBe(String(sentinel.sequence));
     for (const s of [filtered, fallbacks, byOrganisation, byCategory]) await s.return!();
   });
 
@@ -182,30 +185,30 @@ describe('eventStream', () => {
       await storeOne({ type: DeliveryEventType.SENT }),
       await storeOne({ category: MessagingCategory.PHR }),
     ];
-    const events = stream({ after: String(before.id), filter: { organisationOdsCodes: ['A81001'] } });
-    const replayed = await readThrough(events, String(stored[4].id));
+    const events = stream({ after: String(before.sequence), filter: { organisationOdsCodes: ['A81001'] } });
+    const replayed = await readThrough(events, String(stored[4].sequence));
     expect(ids(replayed)).toEqual(ids([stored[0], stored[3], stored[4]]));
     expect(replayed[1]).toMatchObject({ kind: 'DELIVERY', type: 'SENT', organisationOdsCode: 'A81001' });
 
     const live = [await storeOne({ organisationOdsCode: 'B82002' }), await storeOne()];
     await bus.publish(live);
-    expect(String((await nextWithin(events)).value.id)).toBe(String(live[1].id));
+    expect(String((await nextWithin(events)).value.sequence)).toBe(String(live[1].sequence));
     await events.return!();
   });
 
   it('replays nothing when nothing was stored after `after`, and is live at once', async () => {
     const last = await storeOne();
-    const events = stream({ after: String(last.id) });
+    const events = stream({ after: String(last.sequence) });
     const live = await storeOne();
     await bus.publish([live]);
     const first = await nextWithin(events);
-    expect(String(first.value.id)).toBe(String(live.id));
+    expect(String(first.value.sequence)).toBe(String(live.sequence));
     await events.return!();
   });
 
   it('joins catch-up and live events with no duplicates and no gaps, whenever the live copies arrive', async () => {
     const stored = await storeMany(1200);
-    const position = new Map(stored.map((e, i) => [String(e.id), i]));
+    const position = new Map(stored.map((e, i) => [String(e.sequence), i]));
     const fresh: HubEvent[] = [];
     const storeFresh = async (n: number) => {
       const batch: HubEvent[] = [];
@@ -235,14 +238,14 @@ describe('eventStream', () => {
           // Committed after the last page was read: only their live copies can bring these.
           catchUpOver = true;
           const liveOnly = await storeFresh(5);
-          for (const event of liveOnly) onlyLive.add(String(event.id));
+          for (const event of liveOnly) onlyLive.add(String(event.sequence));
           await bus.publish(liveOnly);
         }
         return page;
       }
     }
 
-    const events = stream({ store: new InterleavingStore(hub.db), after: String(stored[0].id) });
+    const events = stream({ store: new InterleavingStore(hub.db), after: String(stored[0].sequence) });
     const firstTen = [];
     for (let i = 0; i < 10; i += 1) firstTen.push((await nextWithin(events)).value);
     expect(ids(firstTen)).toEqual(ids(stored.slice(1, 11)));
@@ -252,18 +255,18 @@ describe('eventStream', () => {
     await bus.publish(fresh.slice(0, 5));
     await bus.publish(await storeFresh(5));
 
-    const untilNow = await readThrough(events, String(fresh[fresh.length - 1].id), 20_000);
+    const untilNow = await readThrough(events, String(fresh[fresh.length - 1].sequence), 20_000);
     // The catch-up really was paged, and it has finished.
     expect(pageCalls.length).toBeGreaterThanOrEqual(3);
     expect(catchUpOver).toBe(true);
 
     // Once live: late copies of replayed events again, then new events.
-    const replayedFresh = fresh.filter((e) => !onlyLive.has(String(e.id)));
+    const replayedFresh = fresh.filter((e) => !onlyLive.has(String(e.sequence)));
     expect(replayedFresh).toHaveLength(10);
     await bus.publish(stored.slice(1190));
     await bus.publish(replayedFresh);
     await bus.publish(await storeFresh(5));
-    const live = await readThrough(events, String(fresh[fresh.length - 1].id), 20_000);
+    const live = await readThrough(events, String(fresh[fresh.length - 1].sequence), 20_000);
 
     const received = [...firstTen, ...untilNow, ...live];
     const expected = [...stored.slice(1), ...fresh];
@@ -274,7 +277,7 @@ describe('eventStream', () => {
     // Nothing else is queued behind them.
     const sentinel = await storeOne();
     await bus.publish([sentinel]);
-    expect(String((await nextWithin(events)).value.id)).toBe(String(sentinel.id));
+    expect(String((await nextWithin(events)).value.sequence)).toBe(String(sentinel.sequence));
     await events.return!();
     expect(bus.listenerCount()).toBe(0);
   });
@@ -284,7 +287,7 @@ describe('eventStream', () => {
     // must still get them all rather than being cut off on every reconnect.
     const stored = await storeMany(1200);
     let overflows = 0;
-    const events = stream({ after: String(stored[0].id), onOverflow: () => (overflows += 1) });
+    const events = stream({ after: String(stored[0].sequence), onOverflow: () => (overflows += 1) });
     const received: HubEvent[] = [];
     for (let i = 0; i < 1199; i += 1) {
       const result = await nextWithin(events);
@@ -314,7 +317,7 @@ describe('eventStream', () => {
     expect(overflows).toBe(1);
     expect(await nextWithin(events)).toEqual({ value: undefined, done: true });
     // The other subscriber is unaffected.
-    expect(String((await nextWithin(other)).value.id)).toBe(String(batch[0].id));
+    expect(String((await nextWithin(other)).value.sequence)).toBe(String(batch[0].sequence));
     await other.return!();
     expect(bus.listenerCount()).toBe(baseline);
   });

@@ -40,7 +40,7 @@ it('answers the newest event before an instant, and the newest of all without on
   expect(result.errors).toBeUndefined();
   const events = await hub.stores.events.after('DELIVERY', '0', {}, 1000);
   const fallbacks = await hub.stores.events.after('FALLBACK', '0', {}, 1000);
-  const newestBefore = [...events, ...fallbacks].filter((e) => e.occurredAt < hourAgo).reduce((max, e) => (BigInt(e.id) > max ? BigInt(e.id) : max), 0n);
+  const newestBefore = [...events, ...fallbacks].filter((e) => e.occurredAt < hourAgo).reduce((max, e) => (BigInt(e.sequence!) > max ? BigInt(e.sequence!) : max), 0n);
   expect(newestBefore).toBeGreaterThanOrEqual(BigInt(early));
   expect(result.data?.hourAgo).toBe(String(newestBefore));
   expect(BigInt(result.data?.all)).toBeGreaterThan(BigInt(early));

@@ -1,7 +1,7 @@
 /**
- * inUnitOfWork: events recorded during the work are stored in its transaction and reach
- * the bus only once that transaction has committed, never for rolled-back work, and a
- * failing publish never undoes (or fails) work that has committed.
+ * inUnitOfWork: events recorded during the work are stored in its transaction, and numbered
+ * and published by the event sequencer only once that transaction has committed, never for
+ * rolled-back work; a failing publish never undoes (or fails) work that has committed.
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -10,14 +10,15 @@ import { HubEvent } from '../../entities/HubEvent';
 import { Organisation } from '../../entities/Organisation';
 import { MessagingCategory } from '../../src/vocabulary/messagingCategory';
 import { type Database, openDatabase } from '../../src/db/database';
-import { inUnitOfWork } from '../../src/db/unitOfWork';
+import { inUnitOfWork, type UnitOfWorkDeps } from '../../src/db/unitOfWork';
 import { Channel, FailureReason } from '../../src/vocabulary/delivery';
-import { InProcessEventBus } from '../../src/events/eventBus';
+import { type EventBus, InProcessEventBus } from '../../src/events/eventBus';
+import { EventSequencer } from '../../src/events/eventSequencer';
 import { DeliveryEventType } from '../../src/vocabulary/events';
 import { RedisEventBus } from '../../src/events/redisEventBus';
 import type { Hub } from '../../src/hub';
 import { OrganisationType } from '../../src/vocabulary/organisationType';
-import { createLogger } from '../../src/shared/logger';
+import { createLogger, type HubLogger } from '../../src/shared/logger';
 import { createTestHub, resetDatabase } from '../support/testHub';
 
 /** The suite's real Redis; TEST_REDIS_URL points it elsewhere. */
@@ -54,6 +55,11 @@ async function committedOrganisation(odsCode: string): Promise<boolean> {
   return (await observer.dataSource.getRepository(Organisation).countBy({ odsCode })) > 0;
 }
 
+/** A unit of work's deps whose sequencer publishes on `bus`. */
+function deps(bus: EventBus, logger?: HubLogger): UnitOfWorkDeps {
+  return { db: hub.db, sequencer: new EventSequencer({ db: hub.db, bus, logger }), logger };
+}
+
 function organisationRow(odsCode: string): Organisation {
   return Object.assign(new Organisation(), { odsCode, name: 'Unit of work surgery', type: OrganisationType.GP_PRACTICE, createdAt: AT, updatedAt: AT });
 }
@@ -67,9 +73,9 @@ class CommitCheckingBus extends InProcessEventBus {
   }
 
   async publish(events: HubEvent[]): Promise<void> {
-    const ids = events.map((e) => String(e.id));
-    const committed = await observer.dataSource.getRepository(HubEvent).findBy({ id: In(ids) });
-    this.visibleAtPublish.push({ ids, committedIds: committed.map((e) => String(e.id)).sort(), organisationCommitted: await committedOrganisation(this.odsCode) });
+    const ids = events.map((e) => String(e.sequence));
+    const committed = await observer.dataSource.getRepository(HubEvent).findBy({ sequence: In(ids) });
+    this.visibleAtPublish.push({ ids, committedIds: committed.map((e) => String(e.sequence)).sort(), organisationCommitted: await committedOrganisation(this.odsCode) });
     await super.publish(events);
   }
 }
@@ -86,7 +92,7 @@ function captureLogs() {
 }
 
 describe('inUnitOfWork', () => {
-  it('stores the recorded events with the work and publishes them, with their ids, only after commit', async () => {
+  it('stores the recorded events with the work and publishes them, with their sequence numbers, only after commit', async () => {
     const bus = new CommitCheckingBus('U11111');
     const received: HubEvent[] = [];
     bus.subscribe((event) => received.push(event));
@@ -94,7 +100,7 @@ describe('inUnitOfWork', () => {
     const second = message({ category: MessagingCategory.IM1_PFS, organisationOdsCode: 'B82002' });
     const order: string[] = [];
 
-    const result = await inUnitOfWork({ db: hub.db, bus }, async (uow) => {
+    const result = await inUnitOfWork(deps(bus), async (uow) => {
       await uow.manager.getRepository(Organisation).insert(organisationRow('U11111'));
       uow.events.delivery(DeliveryEventType.QUEUED, first, AT, { id: 'attempt-1', channel: Channel.NHS_APP });
       uow.events.fallback(second, Channel.NHS_APP, Channel.SMS, FailureReason.NOT_NHS_APP_USER, AT);
@@ -116,9 +122,9 @@ describe('inUnitOfWork', () => {
 
     const stored = await storedFor([first.id, second.id]);
     expect(stored).toHaveLength(3);
-    expect(received.map((e) => String(e.id))).toEqual(stored.map((e) => String(e.id)));
-    // Ids increase in the order the events were recorded.
-    const numeric = received.map((e) => BigInt(e.id));
+    expect(received.map((e) => String(e.sequence))).toEqual(stored.map((e) => String(e.sequence)));
+    // Sequence numbers increase in the order the events were recorded.
+    const numeric = received.map((e) => BigInt(e.sequence!));
     expect([...numeric].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(numeric);
     expect(received.map((e) => [e.kind, e.type, e.messageId, e.channel, e.fromChannel, e.toChannel, e.reason, e.category, e.organisationOdsCode])).toEqual([
       ['DELIVERY', 'QUEUED', first.id, 'NHS_APP', null, null, null, 'NHS_APP_MESSAGING', 'A81001'],
@@ -133,7 +139,7 @@ describe('inUnitOfWork', () => {
     const received: HubEvent[] = [];
     bus.subscribe((event) => received.push(event));
     let hooked = false;
-    await inUnitOfWork({ db: hub.db, bus }, async (uow) => {
+    await inUnitOfWork(deps(bus), async (uow) => {
       await uow.manager.getRepository(Organisation).insert(organisationRow('U22222'));
       uow.afterCommit(() => (hooked = true));
     });
@@ -151,7 +157,7 @@ describe('inUnitOfWork', () => {
     let hooked = false;
 
     await expect(
-      inUnitOfWork({ db: hub.db, bus }, async (uow) => {
+      inUnitOfWork(deps(bus), async (uow) => {
         await uow.manager.getRepository(Organisation).insert(organisationRow('U33333'));
         uow.events.delivery(DeliveryEventType.QUEUED, doomed, AT, { id: 'attempt-x', channel: Channel.NHS_APP });
         uow.events.fallback(doomed, Channel.NHS_APP, Channel.SMS, FailureReason.NOT_NHS_APP_USER, AT);
@@ -168,7 +174,7 @@ describe('inUnitOfWork', () => {
 
     // The next unit of work starts clean: none of the failed work's drafts leak into it.
     const next = message();
-    await inUnitOfWork({ db: hub.db, bus }, async (uow) => {
+    await inUnitOfWork(deps(bus), async (uow) => {
       uow.events.delivery(DeliveryEventType.SENT, next, AT);
     });
     expect(received.map((e) => e.messageId)).toEqual([next.id]);
@@ -188,7 +194,7 @@ describe('inUnitOfWork', () => {
     const sent = message();
     let hooked = false;
 
-    const result = await inUnitOfWork({ db: hub.db, bus, logger }, async (uow) => {
+    const result = await inUnitOfWork(deps(bus, logger), async (uow) => {
       await uow.manager.getRepository(Organisation).insert(organisationRow('U44444'));
       uow.events.delivery(DeliveryEventType.QUEUED, sent, AT, { id: 'attempt-q', channel: Channel.NHS_APP });
       uow.afterCommit(() => (hooked = true));
@@ -211,7 +217,7 @@ describe('inUnitOfWork', () => {
     const { logger, lines } = captureLogs();
     const sent = message();
 
-    const result = await inUnitOfWork({ db: hub.db, bus, logger }, async (uow) => {
+    const result = await inUnitOfWork(deps(bus, logger), async (uow) => {
       uow.events.delivery(DeliveryEventType.QUEUED, sent, AT, { id: 'attempt-r', channel: Channel.NHS_APP });
       return 'committed';
     });

@@ -88,7 +88,7 @@ it('loses no event across a 10 s Redis outage: every subscriber gets every event
   expect(sentDuringOutage).toBeGreaterThan(10);
 
   await waitUntil(async () => (await unfinished(sql, accepted)).length === 0, 'every message delivered', 60_000, 500);
-  const stored = await rows<{ id: string; message_id: string }>(sql, "SELECT id, message_id FROM hub_events WHERE kind = 'DELIVERY' AND id > ? ORDER BY id", [start]);
+  const stored = await rows<{ id: string; message_id: string }>(sql, "SELECT sequence AS id, message_id FROM hub_events WHERE kind = 'DELIVERY' AND sequence > ? ORDER BY sequence", [start]);
   const expected = stored.map((row) => String(row.id));
   expect(expected.length).toBeGreaterThan(accepted.length * 2);
 
