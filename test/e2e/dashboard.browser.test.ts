@@ -354,7 +354,7 @@ describe('the dashboard in Chromium', () => {
     expect(rows.some((r) => r.text.includes('B82005'))).toBe(true);
     // Newest first.
     const ids = rows.map((r) => BigInt(r.event.split(':')[1]));
-    const newest = events.reduce((max, e) => (BigInt(e.id) > max ? BigInt(e.id) : max), 0n);
+    const newest = events.reduce((max, e) => (BigInt(e.sequence!) > max ? BigInt(e.sequence!) : max), 0n);
     expect(ids[0]).toBe(newest);
 
     // The channel and category breakdowns add up to the same events.
@@ -389,7 +389,7 @@ describe('the dashboard in Chromium', () => {
     await expectPageMatchesStore();
     const rows = (await feedRows()).filter((r) => r.messageId === missed);
     const stored = (await storedCounts()).events.filter((e) => e.messageId === missed);
-    expect(rows.map((r) => r.event).sort()).toEqual(stored.map((e) => `${e.kind}:${e.id}`).sort());
+    expect(rows.map((r) => r.event).sort()).toEqual(stored.map((e) => `${e.kind}:${e.sequence}`).sort());
     expect(rows.filter((r) => r.text.includes('Queued'))).toHaveLength(1);
     expect(rows.filter((r) => r.text.includes('Fallback NHS App → SMS'))).toHaveLength(1);
     await expect(page.textContent('#connection-text')).resolves.toBe('Live · reconnected 1×');
