@@ -105,6 +105,7 @@ describe('plain-SQL readers', () => {
       message(JANE, A, 3),
       ...Array.from({ length: 6 }, (_, i) => message(JOHN, B, 10 + i, { status: i % 2 ? MessageStatus.READ : MessageStatus.QUEUED })),
       message(JANET, B, 20, { direction: MessageDirection.INBOUND, sourceReference: 'other-service-1' }),
+      message(JOHN, B, 30, { status: MessageStatus.CANCELLED, cancelledAt: new Date('2026-03-10T09:31:00.000Z') }),
     ];
     await hub.stores.messages.insertNewSends({ messages, attempts: [], due: [] }, new Date(), hub.db.dataSource.manager);
     messageIds.push(...messages.map((m) => m.id));
@@ -219,6 +220,21 @@ describe('plain-SQL readers', () => {
     expect(changes).toEqual(expected);
     expect(changes.map((c) => c.field)).toEqual(['fallbackOrder', 'optedOutChannels', 'notificationsEnabled']);
     expect(changes[0]).toBeInstanceOf(ChannelPreferenceChange);
+  });
+
+  it('counts each pair’s non-urgent outbound messages since an instant, to the millisecond', async () => {
+    const pairs = [
+      { organisationOdsCode: A, nhsNumber: JANE },
+      { organisationOdsCode: B, nhsNumber: JANE },
+      { organisationOdsCode: B, nhsNumber: JOHN },
+      { organisationOdsCode: B, nhsNumber: JANET },
+    ];
+    const count = (since: string) => hub.db.transaction((manager) => hub.stores.messages.countRecentNonUrgentMany(pairs, new Date(since), manager));
+    // Jane's time-critical message, Janet's inbound one and John's cancelled one are never counted.
+    expect(Object.fromEntries(await count('2026-03-10T08:00:00.000Z'))).toEqual({ [`${A}\u0000${JANE}`]: 3, [`${B}\u0000${JANE}`]: 1, [`${B}\u0000${JOHN}`]: 6 });
+    // Strictly after: the two messages created at 09:03:00.123 count from 09:03:00.122, not from .123.
+    expect((await count('2026-03-10T09:03:00.122Z')).get(`${A}\u0000${JANE}`)).toBe(2);
+    expect((await count('2026-03-10T09:03:00.123Z')).get(`${A}\u0000${JANE}`)).toBeUndefined();
   });
 
   it('finds messages by (organisation, idempotency key) pairs and no others', async () => {
