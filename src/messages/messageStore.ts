@@ -8,7 +8,7 @@ import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Database } from '../db/database';
 import { dateParameter, entityRows, placeholders } from '../db/entityRows';
 import { insertRows } from '../db/insertRows';
-import { forUpdate } from '../db/rowLock';
+import { forUpdate, isSqlite } from '../db/rowLock';
 import { normaliseOdsCode } from '../organisations/odsCode';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
@@ -220,9 +220,12 @@ export class MessageStore {
     const nhsNumbers = [...new Set(pairs.map((p) => p.nhsNumber))];
     const organisations = [...new Set(pairs.map((p) => p.organisationOdsCode))];
     if (nhsNumbers.length === 0) return counts;
-    // Plain SQL: a batch send reads this for all its items.
+    // Plain SQL: a batch send reads this for all its items. On MySQL/MariaDB the patient index is
+    // named: given one organisation, MariaDB chose idx_messages_org_time and read every message
+    // the organisation sent in the last day (87 ms at 13,000 messages, against 13 ms), under the
+    // batch's patient locks.
     const rows: Array<{ organisation: string; nhsNumber: string; n: string | number }> = await manager.query(
-      `SELECT m.organisation_ods_code AS organisation, m.nhs_number AS nhsNumber, COUNT(*) AS n FROM messages m
+      `SELECT m.organisation_ods_code AS organisation, m.nhs_number AS nhsNumber, COUNT(*) AS n FROM messages m${isSqlite(manager) ? '' : ' FORCE INDEX (idx_messages_patient_time)'}
         WHERE m.nhs_number IN (${placeholders(nhsNumbers.length)}) AND m.organisation_ods_code IN (${placeholders(organisations.length)})
           AND m.created_at > ? AND m.time_critical = 0 AND m.direction = ? AND m.status <> ?
         GROUP BY m.organisation_ods_code, m.nhs_number`,
