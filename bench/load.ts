@@ -88,4 +88,22 @@ export function rssSampler(pid: number): { stop(): number } {
   };
 }
 
+/**
+ * CPU time (user + system) a process has used, in milliseconds, from /proc/<pid>/stat; null
+ * where there is no /proc. Read before and after a load to get the hub's CPU per request.
+ */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces: the fields after it start past the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux reports process times in USER_HZ, 100 on every common build. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

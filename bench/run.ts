@@ -30,7 +30,7 @@ import { OrganisationStore } from '../src/organisations/organisationStore';
 import { systemClock } from '../src/shared/clock';
 import { Role } from '../src/vocabulary/roles';
 import { benchOutput, printableDatabaseUrl } from './benchOutput';
-import { percentile, post, rssSampler, runLoad, sleep } from './load';
+import { percentile, post, processCpuMs, rssSampler, runLoad, sleep } from './load';
 
 const ROOT = join(__dirname, '..', '..');
 /** BENCH_PORT_BASE moves the three loopback ports, so two benches can run side by side. */
@@ -244,6 +244,11 @@ function lineFor(scenario: string, figure: number, floor: number, unit: string, 
   };
 }
 
+/** The hub's CPU milliseconds per unit of work between two readings of processCpuMs; null without /proc. */
+function cpuPer(before: number | null, after: number | null, units: number): number | null {
+  return before === null || after === null || units <= 0 ? null : round((after - before) / units, 2);
+}
+
 async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const sizes = quick ? QUICK : FULL;
@@ -282,12 +287,14 @@ async function main(args: string[]): Promise<void> {
     const batch = (b: number, prefix: string) => ({ messages: Array.from({ length: 100 }, (_, j) => sendInput(ORGS[0], patients[(b * 100 + j) % patients.length], `${prefix}-${b}-${j}`)) });
     for (let b = 0; b < 2; b += 1) await gql(SEND_MANY, { input: batch(b, 'warm') });
     const rss = rssSampler(hub.process.pid!);
+    const cpuBefore = processCpuMs(hub.process.pid!);
     const load = await runLoad(4, sizes.acceptBatches, async (b) => {
       const answer = await gql(SEND_MANY, { input: batch(b, 'acc') });
       const accepted = (JSON.parse(answer.text) as { data?: { sendMessages?: { accepted: number } } }).data?.sendMessages?.accepted;
       return accepted === 100 ? null : answer.text.slice(0, 300);
     });
     const peak = rss.stop();
+    const cpuMsPerMessage = cpuPer(cpuBefore, processCpuMs(hub.process.pid!), (load.requests - load.failures) * 100);
     if (load.failures) log(`accept: ${load.failures} batches failed, first: ${load.firstFailure}`);
     const hubRate = (load.requests - load.failures) * 100 / load.seconds;
 
@@ -309,19 +316,21 @@ async function main(args: string[]): Promise<void> {
       }
     });
     const floorRate = captured.messages.length / floorLoad.seconds;
-    lines.push(lineFor('accept: sendMessages, batches of 100, 4 concurrent', hubRate, floorRate, 'msg/s', 0.4, { peakRssMb: peak, detail: { batches: load.requests, failures: load.failures, p99BatchMs: round(percentile(load.latenciesMs, 99)) } }));
-    log(`accept ${round(hubRate)} msg/s vs floor ${round(floorRate)} msg/s`);
+    lines.push(lineFor('accept: sendMessages, batches of 100, 4 concurrent', hubRate, floorRate, 'msg/s', 0.4, { peakRssMb: peak, detail: { batches: load.requests, failures: load.failures, p99BatchMs: round(percentile(load.latenciesMs, 99)), hubCpuMsPerMessage: cpuMsPerMessage } }));
+    log(`accept ${round(hubRate)} msg/s vs floor ${round(floorRate)} msg/s (ratio ${round(hubRate / floorRate, 3)}), hub CPU ${cpuMsPerMessage} ms/message`);
   }
 
   // ---- single: sendMessage, concurrency 32 -----------------------------------------------
   {
     for (let i = 0; i < 64; i += 1) await gql(SEND_ONE, { input: sendInput(ORGS[0], patients[i % patients.length], `warm1-${i}`) });
     const rss = rssSampler(hub.process.pid!);
+    const cpuBefore = processCpuMs(hub.process.pid!);
     const load = await runLoad(32, sizes.singles, async (i) => {
       const answer = await gql(SEND_ONE, { input: sendInput(ORGS[0], patients[i % patients.length], `one-${i}`) });
       return answer.text.includes('"status":"QUEUED"') ? null : answer.text.slice(0, 300);
     });
     const peak = rss.stop();
+    const cpuMsPerRequest = cpuPer(cpuBefore, processCpuMs(hub.process.pid!), load.requests - load.failures);
     if (load.failures) log(`single: ${load.failures} failed, first: ${load.firstFailure}`);
     const hubRate = (load.requests - load.failures) / load.seconds;
 
@@ -344,8 +353,8 @@ async function main(args: string[]): Promise<void> {
     });
     const floorRate = captured.messages.length / floorLoad.seconds;
     const p99 = percentile(load.latenciesMs, 99);
-    lines.push(lineFor('single: sendMessage, concurrency 32', hubRate, floorRate, 'req/s', 0.3, { p99, p99Target: 100, peakRssMb: peak, detail: { requests: load.requests, failures: load.failures, floorP99Ms: round(percentile(floorLoad.latenciesMs, 99)) } }));
-    log(`single ${round(hubRate)} req/s p99 ${round(p99)} ms vs floor ${round(floorRate)} req/s`);
+    lines.push(lineFor('single: sendMessage, concurrency 32', hubRate, floorRate, 'req/s', 0.3, { p99, p99Target: 100, peakRssMb: peak, detail: { requests: load.requests, failures: load.failures, floorP99Ms: round(percentile(floorLoad.latenciesMs, 99)), hubCpuMsPerRequest: cpuMsPerRequest } }));
+    log(`single ${round(hubRate)} req/s p99 ${round(p99)} ms vs floor ${round(floorRate)} req/s (ratio ${round(hubRate / floorRate, 3)}), hub CPU ${cpuMsPerRequest} ms/request`);
   }
 
   // ---- inbox read: a patient's 20 messages with attempts, SENDER key, concurrency 16 ------
@@ -362,8 +371,10 @@ async function main(args: string[]): Promise<void> {
       await read(floorUrl, INBOX_FLOOR)(i);
     }
     const rss = rssSampler(hub.process.pid!);
+    const cpuBefore = processCpuMs(hub.process.pid!);
     const load = await runLoad(16, sizes.inboxReads, read(hubUrl, INBOX_HUB));
     const peak = rss.stop();
+    const cpuMsPerRequest = cpuPer(cpuBefore, processCpuMs(hub.process.pid!), load.requests - load.failures);
     const floorLoad = await runLoad(16, sizes.inboxReads, read(floorUrl, INBOX_FLOOR));
     await stopChild(floor);
     if (load.failures) log(`inbox: ${load.failures} failed, first: ${load.firstFailure}`);
@@ -374,10 +385,10 @@ async function main(args: string[]): Promise<void> {
         p99,
         p99Target: 25,
         peakRssMb: peak,
-        detail: { requests: load.requests, failures: load.failures, floorP99Ms: round(percentile(floorLoad.latenciesMs, 99)) },
+        detail: { requests: load.requests, failures: load.failures, floorP99Ms: round(percentile(floorLoad.latenciesMs, 99)), hubCpuMsPerRequest: cpuMsPerRequest },
       }),
     );
-    log(`inbox ${round(load.requests / load.seconds)} req/s p99 ${round(p99)} ms vs floor ${round(floorLoad.requests / floorLoad.seconds)} req/s`);
+    log(`inbox ${round(load.requests / load.seconds)} req/s p99 ${round(p99)} ms vs floor ${round(floorLoad.requests / floorLoad.seconds)} req/s (ratio ${lines[lines.length - 1].ratio}), hub CPU ${cpuMsPerRequest} ms/request`);
   }
   await hub.stop();
 

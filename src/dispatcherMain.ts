@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { createHub } from './hub';
-import { createLogger } from './shared/logger';
+import { createLogger, flushLogs } from './shared/logger';
 
 async function main(): Promise<void> {
   const logger = createLogger();
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     // hub.close() stops the dispatcher first: in-hand items finish and the rest's claims are released.
     setTimeout(() => process.exit(1), hub.config.shutdownTimeoutMs).unref();
     await hub.close();
+    await flushLogs(logger);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

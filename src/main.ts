@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { loadConfig } from './config';
-import { createLogger } from './shared/logger';
+import { createLogger, flushLogs } from './shared/logger';
 import { startHub } from './startHub';
 
 async function main(): Promise<void> {
@@ -26,11 +26,12 @@ async function main(): Promise<void> {
     const config = started.hub.config;
     const bound = setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown did not finish in time; exiting');
-      process.exit(1);
+      void flushLogs(logger).finally(() => process.exit(1));
     }, config.shutdownTimeoutMs);
     bound.unref();
     await started.stop();
     logger.info('shut down cleanly');
+    await flushLogs(logger);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,6 +1,7 @@
 /** Data access for the audit log: insert and read only; the database refuses updates. */
 import { AuditEvent, type AuditAction } from '../../entities/AuditEvent';
 import type { Database } from '../db/database';
+import { insertRows } from '../db/insertRows';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../shared/pagination';
 
 export interface AuditQuery {
@@ -17,7 +18,9 @@ export class AuditStore {
   constructor(private readonly db: Database) {}
 
   async append(events: AuditEvent[]): Promise<void> {
-    if (events.length > 0) await this.db.dataSource.getRepository(AuditEvent).insert(events);
+    // One multi-row INSERT with `?` parameters: TypeORM's insert builder names every parameter,
+    // which for a batch send's hundred entries cost more CPU than the statement.
+    if (events.length > 0) await insertRows(this.db.dataSource.manager, AuditEvent, events);
   }
 
   async page(filter: AuditQuery, size: number, after: string | null | undefined): Promise<Page<AuditEvent> & { totalCount: () => Promise<number> }> {

@@ -2,6 +2,7 @@
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import type { Database } from '../db/database';
+import { entityRows, placeholders } from '../db/entityRows';
 import { keyTable } from '../db/keyTable';
 import { forUpdate } from '../db/rowLock';
 import type { AccessScope } from '../shared/scope';
@@ -17,13 +18,20 @@ export class DeliveryAttemptStore {
     return q;
   }
 
+  /** Plain SQL (the attempts loader's query), scoped through the attempt's message as `scoped` is. */
   async findByMessageIds(messageIds: readonly string[], scope: AccessScope, manager?: EntityManager): Promise<DeliveryAttempt[]> {
     if (messageIds.length === 0) return [];
-    return this.scoped(scope, manager)
-      .andWhere('a.message_id IN (:...messageIds)', { messageIds: [...messageIds] })
-      .orderBy('a.message_id', 'ASC')
-      .addOrderBy('a.sequence', 'ASC')
-      .getMany();
+    const ids = [...new Set(messageIds)];
+    const rows = entityRows(this.db.dataSource, DeliveryAttempt);
+    let sql = `SELECT ${rows.columns('a')} FROM delivery_attempts a`;
+    const parameters: unknown[] = [];
+    if (scope.organisationOdsCode !== null) {
+      sql += ' INNER JOIN messages am ON am.id = a.message_id AND am.organisation_ods_code = ?';
+      parameters.push(scope.organisationOdsCode);
+    }
+    sql += ` WHERE a.message_id IN (${placeholders(ids.length)}) ORDER BY a.message_id ASC, a.sequence ASC`;
+    const raw: Array<Record<string, unknown>> = await (manager ?? this.db.dataSource.manager).query(sql, [...parameters, ...ids]);
+    return raw.map((row) => rows.map(row));
   }
 
   async findById(id: string, scope: AccessScope, manager?: EntityManager): Promise<DeliveryAttempt | null> {

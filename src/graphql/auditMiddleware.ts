@@ -14,13 +14,19 @@ function rootField(info: GraphQLResolveInfo): string {
   return String(current.key);
 }
 
-export const auditPatientDataReads: MiddlewareFn<HubContext> = async ({ root, info, context }, next) => {
-  const result = await next();
+export const auditPatientDataReads: MiddlewareFn<HubContext> = ({ root, info, context }, next) => {
   const parent = info.parentType.name;
-  if (parent === 'Patient' && PATIENT_DATA_FIELDS.has(info.fieldName) && root?.nhsNumber) {
-    context.audit.patientDataRead(root.nhsNumber, info.fieldName, rootField(info));
-  } else if (parent === 'Message' && MESSAGE_DATA_FIELDS.has(info.fieldName) && root?.nhsNumber) {
-    context.audit.patientDataRead(root.nhsNumber, `message.${info.fieldName}`, rootField(info));
-  }
-  return result;
+  const field = parent === 'Patient' && PATIENT_DATA_FIELDS.has(info.fieldName) ? info.fieldName : parent === 'Message' && MESSAGE_DATA_FIELDS.has(info.fieldName) ? `message.${info.fieldName}` : null;
+  // Every other field passes straight through: no promise of its own per field resolved.
+  if (field === null) return next();
+  return recordedAfter(next, () => {
+    if (root?.nhsNumber) context.audit.patientDataRead(root.nhsNumber, field, rootField(info));
+  });
 };
+
+/** Runs the resolver, then notes the read once it has answered (not when it failed). */
+async function recordedAfter(next: () => Promise<unknown>, record: () => void): Promise<unknown> {
+  const result = await next();
+  record();
+  return result;
+}

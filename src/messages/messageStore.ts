@@ -6,8 +6,9 @@ import { OutboxItem } from '../../entities/OutboxItem';
 import { type NewOutboxItem, unclaimedOutboxRows } from '../delivery/outboxStore';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Database } from '../db/database';
+import { dateParameter, entityRows, placeholders } from '../db/entityRows';
 import { insertRows } from '../db/insertRows';
-import { forUpdate } from '../db/rowLock';
+import { forUpdate, isSqlite } from '../db/rowLock';
 import { normaliseOdsCode } from '../organisations/odsCode';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
@@ -34,8 +35,49 @@ export function messageCursor(message: Message): string {
   return encodeCursor(CURSOR_KIND, [message.createdAt.toISOString(), message.id]);
 }
 
+/** The sort key in a message cursor; BAD_USER_INPUT when it is not one this list issued. */
+function cursorInstant(after: string): { createdAt: Date; id: string } {
+  const [createdAt, id] = decodeCursor(CURSOR_KIND, after, 2).map(String);
+  const at = new Date(createdAt);
+  if (Number.isNaN(at.getTime())) decodeCursor(CURSOR_KIND, '', 2);
+  return { createdAt: at, id };
+}
+
 export class MessageStore {
   constructor(private readonly db: Database) {}
+
+  private get rows() {
+    return entityRows(this.db.dataSource, Message);
+  }
+
+  /** The conditions of `filtered` (scope first), as plain SQL on alias `m` with `?` parameters. */
+  private filterSql(filter: MessageQuery, scope: AccessScope, after?: string | null): { where: string[]; parameters: unknown[] } {
+    const where: string[] = [];
+    const parameters: unknown[] = [];
+    const add = (condition: string, ...values: unknown[]) => {
+      where.push(condition);
+      parameters.push(...values);
+    };
+    const date = (value: Date) => dateParameter(this.db.dataSource, value);
+    if (scope.organisationOdsCode !== null) add('m.organisation_ods_code = ?', scope.organisationOdsCode);
+    if (filter.categories?.length) add(`m.category IN (${placeholders(filter.categories.length)})`, ...filter.categories);
+    if (filter.statuses?.length) add(`m.status IN (${placeholders(filter.statuses.length)})`, ...filter.statuses);
+    if (filter.direction) add('m.direction = ?', filter.direction);
+    if (filter.organisationOdsCode) add('m.organisation_ods_code = ?', normaliseOdsCode(filter.organisationOdsCode));
+    if (filter.nhsNumber) add('m.nhs_number = ?', filter.nhsNumber);
+    if (filter.createdAfter) add('m.created_at > ?', date(filter.createdAfter));
+    if (filter.createdBefore) add('m.created_at < ?', date(filter.createdBefore));
+    if (after) {
+      const at = cursorInstant(after);
+      add('(m.created_at < ? OR (m.created_at = ? AND m.id < ?))', date(at.createdAt), date(at.createdAt), at.id);
+    }
+    return { where, parameters };
+  }
+
+  private async select(sql: string, parameters: unknown[], manager?: EntityManager): Promise<Message[]> {
+    const raw: Array<Record<string, unknown>> = await (manager ?? this.db.dataSource.manager).query(sql, parameters);
+    return raw.map((row) => this.rows.map(row));
+  }
 
   private repository(manager?: EntityManager) {
     return (manager ?? this.db.dataSource.manager).getRepository(Message);
@@ -56,18 +98,20 @@ export class MessageStore {
 
   private applyCursor(q: SelectQueryBuilder<Message>, after: string | null | undefined): void {
     if (!after) return;
-    const [createdAt, id] = decodeCursor(CURSOR_KIND, after, 2).map(String);
-    const at = new Date(createdAt);
-    if (Number.isNaN(at.getTime())) decodeCursor(CURSOR_KIND, '', 2);
+    const { createdAt: at, id } = cursorInstant(after);
     q.andWhere(
       new Brackets((b) => b.where('m.created_at < :cursorAt').orWhere(new Brackets((b2) => b2.where('m.created_at = :cursorAt').andWhere('m.id < :cursorId')))),
       { cursorAt: at, cursorId: id },
     );
   }
 
+  /** Plain SQL (the message loader's query). */
   async findByIds(ids: readonly string[], scope: AccessScope, manager?: EntityManager): Promise<Message[]> {
     if (ids.length === 0) return [];
-    return this.filtered({}, scope, manager).andWhere('m.id IN (:...ids)', { ids: [...ids] }).getMany();
+    const unique = [...new Set(ids)];
+    const { where, parameters } = this.filterSql({}, scope);
+    where.push(`m.id IN (${placeholders(unique.length)})`);
+    return this.select(`SELECT ${this.rows.columns('m')} FROM messages m WHERE ${where.join(' AND ')}`, [...parameters, ...unique], manager);
   }
 
   async findById(id: string, scope: AccessScope, manager?: EntityManager): Promise<Message | null> {
@@ -83,19 +127,28 @@ export class MessageStore {
   }
 
   /**
-   * The same page of messages for many patients in two statements: a windowed query picks
-   * each patient's ids, then one query loads them. Used by the Patient.messages loader.
+   * The same page of messages for many patients, in plain SQL (the Patient.messages loader's
+   * query). One patient, the usual case, is one statement on idx_messages_patient_time; for
+   * several, a windowed query picks each patient's ids, then one query loads them (a window
+   * over whole rows would copy every body of every patient into a temporary table).
    */
   async pagesByPatient(nhsNumbers: readonly string[], filter: MessageQuery, size: number, after: string | null | undefined, scope: AccessScope): Promise<Map<string, Page<Message>>> {
     const pages = new Map<string, Page<Message>>(nhsNumbers.map((n) => [n, { nodes: [], cursors: [], hasNextPage: false }]));
-    const wanted = filter.nhsNumber ? nhsNumbers.filter((n) => n === filter.nhsNumber) : nhsNumbers;
+    const wanted = [...new Set(filter.nhsNumber ? nhsNumbers.filter((n) => n === filter.nhsNumber) : nhsNumbers)];
     if (wanted.length === 0) return pages;
-    const inner = this.filtered({ ...filter, nhsNumber: null }, scope).andWhere('m.nhs_number IN (:...patientNumbers)', { patientNumbers: [...wanted] });
-    this.applyCursor(inner, after);
-    inner.select('m.id', 'id').addSelect('ROW_NUMBER() OVER (PARTITION BY m.nhs_number ORDER BY m.created_at DESC, m.id DESC)', 'rn');
-    const [innerSql, params] = inner.getQueryAndParameters();
-    const ranked: Array<{ id: string }> = await this.db.dataSource.query(`SELECT ranked.id AS id FROM (${innerSql}) ranked WHERE ranked.rn <= ${size + 1}`, params);
-    const rows = ranked.length === 0 ? [] : await this.repository().createQueryBuilder('m').where('m.id IN (:...ids)', { ids: ranked.map((r) => r.id) }).orderBy('m.created_at', 'DESC').addOrderBy('m.id', 'DESC').getMany();
+    const { where, parameters } = this.filterSql({ ...filter, nhsNumber: null }, scope, after);
+    const order = 'ORDER BY m.created_at DESC, m.id DESC';
+    let rows: Message[];
+    if (wanted.length === 1) {
+      rows = await this.select(`SELECT ${this.rows.columns('m')} FROM messages m WHERE ${['m.nhs_number = ?', ...where].join(' AND ')} ${order} LIMIT ${size + 1}`, [wanted[0], ...parameters]);
+    } else {
+      where.unshift(`m.nhs_number IN (${placeholders(wanted.length)})`);
+      const ranked: Array<{ id: string }> = await this.db.dataSource.query(
+        `SELECT ranked.id AS id FROM (SELECT m.id AS id, ROW_NUMBER() OVER (PARTITION BY m.nhs_number ${order}) AS rn FROM messages m WHERE ${where.join(' AND ')}) ranked WHERE ranked.rn <= ${size + 1}`,
+        [...wanted, ...parameters],
+      );
+      rows = ranked.length === 0 ? [] : await this.select(`SELECT ${this.rows.columns('m')} FROM messages m WHERE m.id IN (${placeholders(ranked.length)}) ${order}`, ranked.map((r) => r.id));
+    }
     for (const nhsNumber of wanted) {
       pages.set(nhsNumber, toPage(rows.filter((m) => m.nhsNumber === nhsNumber), size, messageCursor));
     }
@@ -146,7 +199,19 @@ export class MessageStore {
   /** The messages already stored under these (organisation, idempotency key) pairs, in one query. */
   async findByIdempotencyKeys(pairs: ReadonlyArray<{ organisationOdsCode: string; idempotencyKey: string }>): Promise<Message[]> {
     if (pairs.length === 0) return [];
-    return this.repository().find({ where: pairs.map(({ organisationOdsCode, idempotencyKey }) => ({ organisationOdsCode, idempotencyKey })) });
+    const keysByOrganisation = new Map<string, Set<string>>();
+    for (const { organisationOdsCode, idempotencyKey } of pairs) {
+      const keys = keysByOrganisation.get(organisationOdsCode) ?? new Set<string>();
+      keys.add(idempotencyKey);
+      keysByOrganisation.set(organisationOdsCode, keys);
+    }
+    const conditions: string[] = [];
+    const parameters: string[] = [];
+    for (const [organisation, keys] of keysByOrganisation) {
+      conditions.push(`(m.organisation_ods_code = ? AND m.idempotency_key IN (${placeholders(keys.size)}))`);
+      parameters.push(organisation, ...keys);
+    }
+    return this.select(`SELECT ${this.rows.columns('m')} FROM messages m WHERE ${conditions.join(' OR ')}`, parameters);
   }
 
   /** The 24-hour count of recentNonUrgentAndKeyed for many (organisation, patient) pairs in one query, keyed `org NUL nhsNumber`. */
@@ -155,20 +220,17 @@ export class MessageStore {
     const nhsNumbers = [...new Set(pairs.map((p) => p.nhsNumber))];
     const organisations = [...new Set(pairs.map((p) => p.organisationOdsCode))];
     if (nhsNumbers.length === 0) return counts;
-    const rows = await this.repository(manager)
-      .createQueryBuilder('m')
-      .select('m.organisation_ods_code', 'organisation')
-      .addSelect('m.nhs_number', 'nhsNumber')
-      .addSelect('COUNT(*)', 'n')
-      .where('m.nhs_number IN (:...nhsNumbers)', { nhsNumbers })
-      .andWhere('m.organisation_ods_code IN (:...organisations)', { organisations })
-      .andWhere('m.created_at > :since', { since })
-      .andWhere('m.time_critical = :no', { no: false })
-      .andWhere('m.direction = :outbound', { outbound: 'OUTBOUND' })
-      .andWhere('m.status <> :cancelled', { cancelled: 'CANCELLED' })
-      .groupBy('m.organisation_ods_code')
-      .addGroupBy('m.nhs_number')
-      .getRawMany<{ organisation: string; nhsNumber: string; n: string | number }>();
+    // Plain SQL: a batch send reads this for all its items. On MySQL/MariaDB the patient index is
+    // named: given one organisation, MariaDB chose idx_messages_org_time and read every message
+    // the organisation sent in the last day (87 ms at 13,000 messages, against 13 ms), under the
+    // batch's patient locks.
+    const rows: Array<{ organisation: string; nhsNumber: string; n: string | number }> = await manager.query(
+      `SELECT m.organisation_ods_code AS organisation, m.nhs_number AS nhsNumber, COUNT(*) AS n FROM messages m${isSqlite(manager) ? '' : ' FORCE INDEX (idx_messages_patient_time)'}
+        WHERE m.nhs_number IN (${placeholders(nhsNumbers.length)}) AND m.organisation_ods_code IN (${placeholders(organisations.length)})
+          AND m.created_at > ? AND m.time_critical = 0 AND m.direction = ? AND m.status <> ?
+        GROUP BY m.organisation_ods_code, m.nhs_number`,
+      [...nhsNumbers, ...organisations, dateParameter(this.db.dataSource, since), 'OUTBOUND', 'CANCELLED'],
+    );
     for (const row of rows) counts.set(`${row.organisation}\u0000${row.nhsNumber}`, Number(row.n));
     return counts;
   }

@@ -6,7 +6,7 @@ import { Message } from '../../entities/Message';
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import { newId } from '../shared/ids';
 import type { MessageDirection, MessageStatus } from '../vocabulary/messages';
-import { buildContentReport } from './rules/contentReport';
+import { buildContentReport, type ContentReport } from './rules/contentReport';
 
 export interface MessageEssentials {
   organisationOdsCode: string;
@@ -19,8 +19,12 @@ export interface MessageEssentials {
   createdAt: Date;
 }
 
-export function newMessage(essentials: MessageEssentials, details: Partial<Message> = {}): Message {
-  const report = buildContentReport(essentials.subject, essentials.body);
+/**
+ * `reportOf` gives the content report for a subject and body; a batch passes one that builds
+ * each distinct text's report once. The message gets its own copy of the warnings.
+ */
+export function newMessage(essentials: MessageEssentials, details: Partial<Message> = {}, reportOf: (subject: string | null, body: string) => ContentReport = buildContentReport): Message {
+  const report = reportOf(essentials.subject, essentials.body);
   return Object.assign(new Message(), {
     id: newId(),
     legalBasis: null,
@@ -36,7 +40,7 @@ export function newMessage(essentials: MessageEssentials, details: Partial<Messa
     readingGrade: report.readingGrade,
     wordCount: report.wordCount,
     smsFragments: report.smsFragments,
-    contentWarnings: report.warnings,
+    contentWarnings: [...report.warnings],
     fallbackOrder: null,
     unreadFallbackHours: null,
     nudgeWhenUnnotified: false,

@@ -2,6 +2,7 @@
 import type { EntityManager } from 'typeorm';
 import { PatientReport } from '../../entities/PatientReport';
 import type { Database } from '../db/database';
+import { dateParameter, placeholders } from '../db/entityRows';
 import { storedDate } from '../db/storedDate';
 import type { AccessScope } from '../shared/scope';
 
@@ -22,19 +23,15 @@ export class PatientReportStore {
     const latest = new Map<string, Date>();
     const nhsNumbers = [...new Set(pairs.map((p) => p.nhsNumber))];
     const organisations = [...new Set(pairs.map((p) => p.organisationOdsCode))];
-    if (nhsNumbers.length === 0) return latest;
-    const rows = await manager
-      .getRepository(PatientReport)
-      .createQueryBuilder('r')
-      .innerJoin('messages', 'rm', 'rm.id = r.message_id')
-      .select('rm.organisation_ods_code', 'organisation')
-      .addSelect('rm.nhs_number', 'nhsNumber')
-      .addSelect('r.created_at', 'createdAt')
-      .where('rm.nhs_number IN (:...nhsNumbers)', { nhsNumbers })
-      .andWhere('rm.organisation_ods_code IN (:...organisations)', { organisations })
-      .andWhere('r.reason IN (:...reasons)', { reasons: [...reasons] })
-      .andWhere('r.created_at > :since', { since })
-      .getRawMany<{ organisation: string; nhsNumber: string; createdAt: Date | string }>();
+    if (nhsNumbers.length === 0 || reasons.length === 0) return latest;
+    // Plain SQL: a batch send reads this for all its items.
+    const rows: Array<{ organisation: string; nhsNumber: string; createdAt: Date | string }> = await manager.query(
+      `SELECT rm.organisation_ods_code AS organisation, rm.nhs_number AS nhsNumber, r.created_at AS createdAt
+        FROM patient_reports r INNER JOIN messages rm ON rm.id = r.message_id
+        WHERE rm.nhs_number IN (${placeholders(nhsNumbers.length)}) AND rm.organisation_ods_code IN (${placeholders(organisations.length)})
+          AND r.reason IN (${placeholders(reasons.length)}) AND r.created_at > ?`,
+      [...nhsNumbers, ...organisations, ...reasons, dateParameter(this.db.dataSource, since)],
+    );
     for (const row of rows) {
       const key = `${row.organisation}\u0000${row.nhsNumber}`;
       const at = storedDate(row.createdAt);

@@ -26,6 +26,7 @@ import { requestFingerprint } from './requestFingerprint';
 import type { SendMessageRequest } from './sendMessageRequest';
 import { newMessage } from './newMessage';
 import { checkContentWithoutPatient, checkLinksAgainstPatient } from './rules/contentRules';
+import type { ContentReport } from './rules/contentReport';
 
 /** Notes that a send consulted the patient's record, so the audit log shows it with the NHS number. */
 export interface SendAudit {
@@ -117,6 +118,8 @@ export interface BatchLookups {
   recentNonUrgent(organisationOdsCode: string, nhsNumber: string): number;
   /** When the patient last reported the organisation's messages as unwanted or too many, within the cooling-off period. */
   lastCoolingOffReport(organisationOdsCode: string, nhsNumber: string): Date | null;
+  /** The content report of a subject and body, built once per distinct text in the batch. */
+  contentReport(subject: string | null, body: string): ContentReport;
   /** Takes an item's message and what its send decided, to be written with the batch's other items. */
   stored(uow: UnitOfWork, message: Message, effects: DeliveryEffects | null): void;
 }
@@ -244,6 +247,7 @@ export async function storePrepared(deps: SendDeps, uow: UnitOfWork, prepared: P
       notificationsEnabledAtSend: preferences.notificationsEnabled,
       templateId: request.templateId ?? null,
     },
+    batch ? (subject, body) => batch.contentReport(subject, body) : undefined,
   );
   const coolingOffUntil = coolingOffEnd(deps, locked.lastReportedAt, now);
   const transition = sendTransition(new DeliveryDraft(message, [], now), { patient, preferences }, deps, { coolingOffUntil });

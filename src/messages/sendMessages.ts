@@ -22,6 +22,7 @@ import type { NewOutboxItem } from '../delivery/outboxStore';
 import { HOUR_MS } from '../shared/durations';
 import { type BatchLookups, COOLING_OFF_REASONS, coolingOffSince, type PreparedSend, prepareSend, replayAnswer, type SendAudit, type SendDeps, sendMessage, type SendResult, storePrepared } from './sendMessage';
 import type { SendMessageRequest } from './sendMessageRequest';
+import { contentReportCache } from './rules/contentReport';
 
 export const MAX_BATCH_SIZE = 1000;
 
@@ -72,7 +73,9 @@ async function batchLookups(deps: BatchDeps, manager: EntityManager, items: Prep
   const messages: Message[] = [];
   const attempts: DeliveryAttempt[] = [];
   const due: NewOutboxItem[] = [];
+  const contentReport = contentReportCache();
   return {
+    contentReport,
     lockedPatient: (nhsNumber) => patients.get(nhsNumber) ?? null,
     organisationExists: (odsCode) => organisations.has(odsCode),
     storedInBatch: (organisationOdsCode, key) => storedByKey.get(keyOf(organisationOdsCode, key)),

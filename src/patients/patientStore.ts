@@ -3,7 +3,8 @@ import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Patient } from '../../entities/Patient';
 import type { Database } from '../db/database';
 import { storedDate } from '../db/storedDate';
-import { forUpdate } from '../db/rowLock';
+import { entityRows, placeholders } from '../db/entityRows';
+import { forUpdate, isSqlite } from '../db/rowLock';
 import { decodeCursor, encodeCursor, likeContains, likePrefix, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
 import { HubError } from '../shared/errors';
@@ -39,15 +40,27 @@ export class PatientStore {
     return query;
   }
 
+  private get rows() {
+    return entityRows(this.db.dataSource, Patient);
+  }
+
+  /** Plain SQL (the patient loader's query): the same scope as `scoped`, without TypeORM's query building. */
   async findByNhsNumbers(nhsNumbers: readonly string[], scope: AccessScope, manager?: EntityManager): Promise<Patient[]> {
     if (nhsNumbers.length === 0) return [];
-    const rows = await this.scoped(scope, manager).andWhere('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...nhsNumbers] }).getMany();
-    return rows.map((row) => asSeenBy(row, scope));
+    const numbers = [...new Set(nhsNumbers)];
+    let sql = `SELECT ${this.rows.columns('p')} FROM patients p WHERE p.nhs_number IN (${placeholders(numbers.length)})`;
+    const parameters: unknown[] = numbers;
+    if (scope.organisationOdsCode !== null) {
+      // A sender sees the demographics of the patients registered at its organisation only.
+      sql += ' AND p.gp_practice_ods_code = ?';
+      parameters.push(scope.organisationOdsCode);
+    }
+    const raw: Array<Record<string, unknown>> = await (manager ?? this.db.dataSource.manager).query(sql, parameters);
+    return raw.map((row) => asSeenBy(this.rows.map(row), scope));
   }
 
   async findByNhsNumber(nhsNumber: string, scope: AccessScope, manager?: EntityManager): Promise<Patient | null> {
-    const row = await this.scoped(scope, manager).andWhere('p.nhs_number = :nhsNumber', { nhsNumber }).getOne();
-    return row ? asSeenBy(row, scope) : null;
+    return (await this.findByNhsNumbers([nhsNumber], scope, manager))[0] ?? null;
   }
 
   async save(patient: Patient, manager: EntityManager): Promise<Patient> {
@@ -97,7 +110,10 @@ export class PatientStore {
   /** Locks these patients' rows in one statement, in NHS number order so concurrent batches never deadlock, and returns them. */
   async lockMany(nhsNumbers: readonly string[], manager: EntityManager): Promise<Patient[]> {
     if (nhsNumbers.length === 0) return [];
-    return forUpdate(manager.getRepository(Patient).createQueryBuilder('p').where('p.nhs_number IN (:...nhsNumbers)', { nhsNumbers: [...new Set(nhsNumbers)].sort() }).orderBy('p.nhs_number', 'ASC'), manager).getMany();
+    const numbers = [...new Set(nhsNumbers)].sort();
+    const sql = `SELECT ${this.rows.columns('p')} FROM patients p WHERE p.nhs_number IN (${placeholders(numbers.length)}) ORDER BY p.nhs_number ASC${isSqlite(manager) ? '' : ' FOR UPDATE'}`;
+    const raw: Array<Record<string, unknown>> = await manager.query(sql, numbers);
+    return raw.map((row) => this.rows.map(row));
   }
 
   /**

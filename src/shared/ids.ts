@@ -1,4 +1,22 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+/**
+ * Random bytes are drawn from a pool refilled 4 KiB at a time: one randomBytes(16) per id cost
+ * a call into OpenSSL each, several per message sent (as Node's own randomUUID also pools).
+ */
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+function randomSixteen(): Buffer {
+  if (poolOffset + 16 > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
+  poolOffset += 16;
+  return bytes;
+}
 
 /**
  * Row ids are UUIDs in the version 7 layout: 48 bits of milliseconds, then random bits.
@@ -6,7 +24,7 @@ import { randomBytes } from 'node:crypto';
  * clustered primary keys grow at the end instead of splitting pages all over the index.
  */
 export function newIdAt(milliseconds: number): string {
-  const bytes = randomBytes(16);
+  const bytes = randomSixteen();
   const time = Math.max(0, Math.floor(milliseconds));
   bytes.writeUIntBE(time, 0, 6);
   bytes[6] = (bytes[6] & 0x0f) | 0x70;

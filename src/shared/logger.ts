@@ -30,7 +30,25 @@ export function errorForLog(error: unknown): Record<string, unknown> {
   };
 }
 
+/**
+ * In production (NODE_ENV=production) lines go to stdout asynchronously: a request's log line
+ * is queued and written in the background, coalesced with others under load, instead of
+ * blocking the event loop on a write(2) per line. `flushLogs` writes what is queued before
+ * the process exits (pino also flushes it on a plain exit); elsewhere each line is written at once.
+ */
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): HubLogger {
   const level = options.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
-  return pino({ level, base: { service: 'nhs-app-messaging-hub' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { err: errorForLog } }, options.destination);
+  const destination = options.destination ?? (process.env.NODE_ENV === 'production' ? pino.destination({ dest: 1, sync: false }) : undefined);
+  return pino({ level, base: { service: 'nhs-app-messaging-hub' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { err: errorForLog } }, destination);
+}
+
+/** Writes every queued log line; resolves once they are written (or could not be). */
+export function flushLogs(logger: HubLogger): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      logger.flush(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
 }

@@ -89,3 +89,26 @@ export function buildContentReport(subject: string | null | undefined, body: str
   ].filter((warning): warning is string => warning !== null);
   return { readingGrade, wordCount, smsFragments: sms.fragments, warnings };
 }
+
+/**
+ * Builds each distinct subject and body's report once: bulk sends mostly share one text, and
+ * the report (a Markdown parse, readability, SMS fragments) is the costliest part of accepting
+ * an item. For one batch or request: it keeps every text it is given.
+ */
+export function contentReportCache(): (subject: string | null | undefined, body: string) => ContentReport {
+  const bySubject = new Map<string | null, Map<string, ContentReport>>();
+  return (subject, body) => {
+    const subjectKey = typeof subject === 'string' ? subject : null;
+    let byBody = bySubject.get(subjectKey);
+    if (!byBody) {
+      byBody = new Map();
+      bySubject.set(subjectKey, byBody);
+    }
+    let report = byBody.get(body);
+    if (!report) {
+      report = buildContentReport(subject, body);
+      byBody.set(body, report);
+    }
+    return { ...report, warnings: [...report.warnings] };
+  };
+}

@@ -90,10 +90,34 @@ function collectProblems(tokens: Token[], found: Set<string>): void {
 
 /** Describes each kind of markup the NHS App cannot render, in order of appearance; empty when the body is fine. */
 export function findUnsupportedMarkup(body: string): string[] {
+  return [...unsupportedMarkupOf(body)];
+}
+
+/**
+ * The last few bodies' parse results. A bulk send repeats one body in every item, and each item
+ * is checked for markup and links more than once (content rules, links against the patient,
+ * the content report): the Markdown parse was the costliest part of accepting it. Callers get
+ * copies, so nothing they do changes what the next caller sees.
+ */
+function recentlyParsed<T>(parse: (body: string) => T): (body: string) => T {
+  const recent = new Map<string, T>();
+  return (body) => {
+    const known = recent.get(body);
+    if (known !== undefined) return known;
+    const result = parse(body);
+    if (recent.size >= RECENT_BODIES) recent.delete(recent.keys().next().value as string);
+    recent.set(body, result);
+    return result;
+  };
+}
+
+const RECENT_BODIES = 16;
+
+const unsupportedMarkupOf = recentlyParsed((body): readonly string[] => {
   const found = new Set<string>();
   collectProblems(rendererView.parse(body, {}), found);
-  return [...found];
-}
+  return Object.freeze([...found]);
+});
 
 // ---------------------------------------------------------------------------
 // Links
@@ -158,10 +182,14 @@ export function blockStructure(body: string): { blocks: number; headings: number
  * and bare URLs (any `scheme://`, and `www.` hosts, returned as written). Images are not links.
  */
 export function extractLinks(body: string): MessageLink[] {
+  return linksOfBody(body).map((link) => ({ ...link }));
+}
+
+const linksOfBody = recentlyParsed((body): readonly MessageLink[] => {
   const found: MessageLink[] = [];
   linksInTokens(markdown.parse(body, {}), found);
-  return found;
-}
+  return Object.freeze(found.map((link) => Object.freeze(link)));
+});
 
 // ---------------------------------------------------------------------------
 // Plain text
