@@ -52,6 +52,8 @@ async function rebuildEverything(rollups: RollupStore): Promise<number> {
       hours += await rollups.rebuildEveryOrganisation(new Date(from), new Date(Math.min(from + 24 * HOUR_MS, end)));
     }
   }
+  // Contributions of messages no longer there (a database emptied and loaded again) go too.
+  await rollups.dropContributionsOutside(range && { from: hourStart(range.first), to: new Date(hourStart(range.last).getTime() + HOUR_MS) });
   await rollups.writeState(CONTRIBUTIONS_IN_STEP, 'rollups are the sums of delivery_contributions');
   return hours;
 }

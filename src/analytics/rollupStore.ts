@@ -440,6 +440,12 @@ export class RollupStore {
     }
   }
 
+  /** Deletes the contributions of hours outside [from, to), or all of them when there is no range. */
+  async dropContributionsOutside(range: { from: Date; to: Date } | null): Promise<void> {
+    if (!range) await this.db.dataSource.query('DELETE FROM delivery_contributions');
+    else await this.db.dataSource.query('DELETE FROM delivery_contributions WHERE hour_start < ? OR hour_start >= ?', this.params([range.from, range.to]));
+  }
+
   /** When the first and last hub-sent messages were created, or null when there are none. */
   async createdRange(): Promise<{ first: Date; last: Date } | null> {
     const [row]: Array<{ first: Date | string | null; last: Date | string | null }> = await this.db.dataSource.query(
