@@ -75,8 +75,11 @@ const TERMS_PER_STATEMENT = 200;
 const IDS_PER_STATEMENT = 500;
 const ROWS_PER_INSERT = 500;
 
+/** A message's own columns that the rollups count, and its updated_at. */
+const MESSAGE_COLUMNS = 'm.id, m.organisation_ods_code, m.created_at, m.category, m.status, m.delivered_channel, m.fallback_used, m.sms_fragments, m.delivered_at, m.read_at, m.updated_at';
+
 /** What the rollups count of each hub-sent message; followed by the WHERE clause choosing them. */
-const MESSAGE_FACTS = `SELECT m.id, m.organisation_ods_code, m.created_at, m.category, m.status, m.delivered_channel, m.fallback_used, m.sms_fragments, m.delivered_at, m.read_at, m.updated_at,
+const MESSAGE_FACTS = `SELECT ${MESSAGE_COLUMNS},
     (SELECT COUNT(*) FROM patient_reports r WHERE r.message_id = m.id) AS reports,
     (SELECT COUNT(*) FROM delivery_attempts a WHERE a.message_id = m.id AND a.channel = 'SMS' AND a.sent_at IS NOT NULL) AS sms_sent
   FROM messages m`;
@@ -280,51 +283,51 @@ export class RollupStore {
    * Applies the hub-sent messages changed since `since` to the rollups: each one's new
    * contribution against its stored one, the differences added to the hourly and daily rows
    * (rows created as needed, rows left with no message deleted, as a rebuild would have none),
-   * and the new contributions stored, in one transaction. A message whose updated_at and own
-   * counted columns are those its stored contribution was computed from is not read again:
-   * the refresh's overlap re-reads only a cheap row of it. Returns how many organisation-hours
-   * the changed messages fall in.
+   * and the new contributions stored, in one transaction. A message whose updated_at is the one
+   * its stored contribution was computed from has not changed since and is not read at all: the
+   * watermark's overlap costs one index entry and one contribution row per message it holds
+   * again. Returns how many organisation-hours the changed messages fall in.
    */
   async applyChangesSince(since: Date): Promise<number> {
-    const candidates: Array<MessageRow & Record<string, unknown>> = await this.db.dataSource.query(
-      `SELECT m.id, m.organisation_ods_code, m.created_at, m.category, m.status, m.delivered_channel, m.fallback_used, m.sms_fragments, m.delivered_at, m.read_at, m.updated_at,
-          ${CONTRIBUTION_COLUMNS.map((c) => `c.${c} AS c_${c}`).join(', ')}
-        FROM messages m LEFT JOIN delivery_contributions c ON c.message_id = m.id
-        WHERE m.updated_at > ? AND m.source_reference IS NULL`,
-      this.params([since]),
-    );
+    // idx_messages_updated covers (updated_at, id): the messages' rows are not read here.
+    const candidates: Array<{ id: string; updated_at: Date | string; c_updated_at: Date | string | null; c_hour_start: Date | string | null; c_organisation_ods_code: string | null }> =
+      await this.db.dataSource.query(
+        `SELECT m.id, m.updated_at, c.message_updated_at AS c_updated_at, c.hour_start AS c_hour_start, c.organisation_ods_code AS c_organisation_ods_code
+          FROM messages m LEFT JOIN delivery_contributions c ON c.message_id = m.id
+          WHERE m.updated_at > ?`,
+        this.params([since]),
+      );
     const hours = new Set<string>();
-    const toRead: MessageRow[] = [];
+    const ids: string[] = [];
     for (const row of candidates) {
-      hours.add(`${row.organisation_ods_code}|${hourStart(asDate(row.created_at)).getTime()}`);
-      if (row.c_message_id === null || row.c_message_id === undefined) {
-        toRead.push(row);
-        continue;
+      if (row.c_updated_at !== null && row.c_updated_at !== undefined && asDate(row.c_updated_at).getTime() === asDate(row.updated_at).getTime()) {
+        hours.add(`${row.c_organisation_ods_code}|${asDate(row.c_hour_start!).getTime()}`);
+      } else {
+        // New, changed since its contribution was computed, or not hub-sent (never contributes; filtered below).
+        ids.push(row.id);
       }
-      const stored = storedContribution(Object.fromEntries(CONTRIBUTION_COLUMNS.map((c) => [c, row[`c_${c}`]])));
-      // Its SMS sends and reports are taken as stored: a change to them comes with a new updated_at.
-      const current = { ...contributionOf(row, { smsSent: 0, reports: 0 }), smsFragmentsSent: stored.smsFragmentsSent, patientReports: stored.patientReports };
-      const unchanged = asDate(stored.messageUpdatedAt).getTime() === asDate(row.updated_at).getTime() && sameCounts(current, stored);
-      if (!unchanged) toRead.push(row);
     }
-    if (toRead.length === 0) return hours.size;
+    if (ids.length === 0) return hours.size;
 
-    // Their SMS sends and reports, two statements at a time. Counted after the rows were read: a
-    // send or report that commits in between moves updated_at past the one stored, so the next
-    // refresh reads the message again.
-    const counts = new Map(toRead.map((row) => [row.id, { smsSent: 0, reports: 0 }]));
-    const pending = chunks(toRead.map((row) => row.id), IDS_PER_STATEMENT).flatMap((batch) => [
-      { field: 'smsSent' as const, sql: `SELECT message_id, COUNT(*) AS n FROM delivery_attempts WHERE message_id IN (${batch.map(() => '?').join(', ')}) AND channel = 'SMS' AND sent_at IS NOT NULL GROUP BY message_id`, batch },
-      { field: 'reports' as const, sql: `SELECT message_id, COUNT(*) AS n FROM patient_reports WHERE message_id IN (${batch.map(() => '?').join(', ')}) GROUP BY message_id`, batch },
-    ]);
+    // Their rows, SMS sends and reports, two statements at a time. Counts read after a row: a send
+    // or report that commits in between moves updated_at past the one stored with the row, so
+    // the next refresh reads the message again.
+    const rows: MessageRow[] = [];
+    const counts = new Map(ids.map((id) => [id, { smsSent: 0, reports: 0 }]));
+    const pending = chunks(ids, IDS_PER_STATEMENT).flatMap((batch) => {
+      const list = batch.map(() => '?').join(', ');
+      return [
+        { sql: `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.source_reference IS NULL AND m.id IN (${list})`, batch, read: (found: Array<Record<string, unknown>>) => rows.push(...(found as unknown as MessageRow[])) },
+        { sql: `SELECT message_id, COUNT(*) AS n FROM delivery_attempts WHERE message_id IN (${list}) AND channel = 'SMS' AND sent_at IS NOT NULL GROUP BY message_id`, batch, read: (found: Array<Record<string, unknown>>) => found.forEach((r) => (counts.get(String(r.message_id))!.smsSent = Number(r.n))) },
+        { sql: `SELECT message_id, COUNT(*) AS n FROM patient_reports WHERE message_id IN (${list}) GROUP BY message_id`, batch, read: (found: Array<Record<string, unknown>>) => found.forEach((r) => (counts.get(String(r.message_id))!.reports = Number(r.n))) },
+      ];
+    });
     const reader = async () => {
-      for (let next = pending.shift(); next; next = pending.shift()) {
-        const rows: Array<{ message_id: string; n: number | string }> = await this.db.dataSource.query(next.sql, next.batch);
-        for (const row of rows) counts.get(row.message_id)![next.field] = Number(row.n);
-      }
+      for (let next = pending.shift(); next; next = pending.shift()) next.read(await this.db.dataSource.query(next.sql, next.batch));
     };
     await Promise.all([reader(), reader()]);
-    const fresh = toRead.map((row) => contributionOf(row, counts.get(row.id)!));
+    const fresh = rows.map((row) => contributionOf(row, counts.get(row.id)!));
+    for (const c of fresh) hours.add(`${c.organisationOdsCode}|${c.hourStart.getTime()}`);
 
     await this.db.transaction(async (manager) => {
       // Compared with what is stored now, inside the transaction that replaces it.
