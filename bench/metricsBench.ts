@@ -106,7 +106,7 @@ async function tableCount(db: Database, table: string): Promise<number | null> {
 async function rowCounts(db: Database): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   counts.hubSentMessages = await count(db, 'SELECT COUNT(*) AS n FROM messages WHERE source_reference IS NULL');
-  for (const table of ['messages', 'delivery_attempts', 'patient_reports', 'patients', 'organisations', 'delivery_rollups', 'delivery_rollups_daily']) {
+  for (const table of ['messages', 'delivery_attempts', 'patient_reports', 'patients', 'organisations', 'delivery_rollups', 'delivery_rollups_daily', 'delivery_contributions']) {
     const n = await tableCount(db, table);
     if (n !== null) counts[table] = n;
   }

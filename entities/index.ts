@@ -6,6 +6,7 @@ import { StatusCallback } from './StatusCallback';
 import { AuditEvent } from './AuditEvent';
 import { ChannelPreferenceChange } from './ChannelPreferenceChange';
 import { DeliveryAttempt } from './DeliveryAttempt';
+import { DeliveryContribution } from './DeliveryContribution';
 import { DeliveryRollup } from './DeliveryRollup';
 import { DeliveryRollupDaily } from './DeliveryRollupDaily';
 import { HubState } from './HubState';
@@ -31,10 +32,11 @@ export const ENTITIES = [
   AuditEvent,
   DeliveryRollup,
   DeliveryRollupDaily,
+  DeliveryContribution,
   HubState,
   MessageTemplate,
   StatusCallback,
   CallbackDelivery,
 ];
 
-export { ApiKey, CallbackDelivery, MessageTemplate, StatusCallback, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, DeliveryRollup, DeliveryRollupDaily, HubState, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };
+export { ApiKey, CallbackDelivery, MessageTemplate, StatusCallback, AuditEvent, ChannelPreferenceChange, DeliveryAttempt, DeliveryContribution, DeliveryRollup, DeliveryRollupDaily, HubState, HubEvent, Message, MessagingCategoryRecord, Organisation, OutboxItem, Patient, PatientReport };

@@ -78,7 +78,7 @@ const ROWS_PER_STATEMENT = 2000;
 /** Tables a --reset empties, children first. */
 const MESSAGE_TABLES = ['patient_reports', 'delivery_attempts', 'outbox', 'hub_events', 'messages', 'delivery_rollups'];
 /** Added by later migrations; emptied too when present. */
-const OPTIONAL_MESSAGE_TABLES = ['delivery_rollups_daily'];
+const OPTIONAL_MESSAGE_TABLES = ['delivery_rollups_daily', 'delivery_contributions'];
 
 const MESSAGE_COLUMNS = [
   'id', 'organisation_ods_code', 'nhs_number', 'category', 'direction', 'subject', 'body', 'legal_basis', 'purpose', 'time_critical',

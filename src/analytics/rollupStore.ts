@@ -1,19 +1,21 @@
 /**
- * Data access for the delivery rollups: rebuild hourly slices from the messages they
- * summarise, and the daily rollups (per Europe/London day) of the days those hours fall in
- * from the hourly rows, for deliveryMetrics. The rebuild recomputes a slice whole, so
- * running it twice, or for a slice that did not change, is harmless. A refresh rebuilds all
- * its changed organisation-hours together, in statements that each cover hundreds of them.
+ * Data access for the delivery rollups: hourly rows per organisation, hour, category and
+ * delivering channel, the daily rows (per Europe/London day) of the same, and beside them each
+ * hub-sent message's contribution — what it last added to its hourly row.
+ *
+ * A full rebuild recomputes hours of every organisation from their messages and rewrites the
+ * contributions with them. A refresh reads only the messages that changed, computes each one's
+ * new contribution and applies the difference from its stored one to the hourly and daily rows,
+ * all in one transaction: however full an hour is, a change costs a few rows. A message seen
+ * twice adds nothing the second time, as its stored contribution already equals its new one.
  */
 import type { EntityManager } from 'typeorm';
-import { DeliveryRollup } from '../../entities/DeliveryRollup';
 import { HubState } from '../../entities/HubState';
 import type { Database } from '../db/database';
 import { Channel } from '../vocabulary/delivery';
-import { HOUR_MS } from '../shared/durations';
 import { addDays, hourStart, londonDayOf } from '../shared/londonTime';
 import { MessageStatus } from '../vocabulary/messages';
-import { bucketOf, emptyHistogram, HISTOGRAM_BUCKETS } from './deliveryTimeHistogram';
+import { bucketOf, HISTOGRAM_BUCKETS } from './deliveryTimeHistogram';
 
 export const HISTOGRAM_COLUMNS = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `h${String(i).padStart(2, '0')}`);
 
@@ -32,29 +34,59 @@ function londonDaysTouched(from: Date, to: Date): string[] {
  */
 export const DAILY_ROLLUPS_IN_STEP = 'rollups.daily';
 
+/**
+ * Present in hub_state while the hourly rollups are known to equal the sums of the stored
+ * contributions: a full rebuild writes it once every hour is rebuilt. Without it (a database
+ * upgraded from before the contributions, or hub_state emptied) the next refresh rebuilds
+ * everything instead of applying differences.
+ */
+export const CONTRIBUTIONS_IN_STEP = 'rollups.contributions';
+
 const HOURLY_KEYS = ['hour_start', 'organisation_ods_code', 'category', 'delivered_channel'];
 const DAILY_KEYS = ['london_day', 'organisation_ods_code', 'category', 'delivered_channel'];
 /** Every rollup row's counters, hourly or daily. */
 const COUNTERS = ['messages', 'delivered', 'read_count', 'failed', 'fallbacks', 'sms_fragments_avoided', 'sms_fragments_sent', 'patient_reports', ...HISTOGRAM_COLUMNS];
+const MESSAGES = 0;
+const DELIVERED = 1;
+const FIRST_BUCKET = 8;
 const DAILY_INSERT = `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...COUNTERS].join(', ')}) SELECT ${DAILY_KEYS.join(', ')}, ${COUNTERS.map((c) => `SUM(${c})`).join(', ')} FROM delivery_rollups`;
 const DAILY_GROUP = ` GROUP BY ${DAILY_KEYS.join(', ')}`;
+const CONTRIBUTION_COLUMNS = [
+  'message_id',
+  'hour_start',
+  'organisation_ods_code',
+  'category',
+  'delivered_channel',
+  'delivery_bucket',
+  'read_count',
+  'failed',
+  'fallbacks',
+  'sms_fragments_avoided',
+  'sms_fragments_sent',
+  'patient_reports',
+  'message_updated_at',
+];
 
 /**
  * Statement sizes: SQLite nests `a OR b OR …` one level per term and refuses trees deeper than
  * 1,000, and both databases cap the placeholders in one statement (SQLite at 32,766).
  */
-const SPANS_PER_STATEMENT = 200;
 const TERMS_PER_STATEMENT = 200;
-const VALUES_PER_TERM = 50;
+const IDS_PER_STATEMENT = 500;
 const ROWS_PER_INSERT = 500;
 
+/** A message's own columns that the rollups count, and its updated_at. */
+const MESSAGE_COLUMNS = 'm.id, m.organisation_ods_code, m.created_at, m.category, m.status, m.delivered_channel, m.fallback_used, m.sms_fragments, m.delivered_at, m.read_at, m.updated_at';
+
 /** What the rollups count of each hub-sent message; followed by the WHERE clause choosing them. */
-const MESSAGE_FACTS = `SELECT m.organisation_ods_code, m.created_at, m.category, m.status, m.delivered_channel, m.fallback_used, m.sms_fragments, m.delivered_at, m.read_at,
+const MESSAGE_FACTS = `SELECT ${MESSAGE_COLUMNS},
     (SELECT COUNT(*) FROM patient_reports r WHERE r.message_id = m.id) AS reports,
     (SELECT COUNT(*) FROM delivery_attempts a WHERE a.message_id = m.id AND a.channel = 'SMS' AND a.sent_at IS NOT NULL) AS sms_sent
   FROM messages m`;
 
-interface MessageFacts {
+/** A message's own columns that the rollups count (without its SMS sends and reports). */
+interface MessageRow {
+  id: string;
   organisation_ods_code: string;
   created_at: Date | string;
   category: string;
@@ -64,28 +96,39 @@ interface MessageFacts {
   sms_fragments: number | string;
   delivered_at: Date | string | null;
   read_at: Date | string | null;
+  updated_at: Date | string;
+}
+
+interface MessageFacts extends MessageRow {
   reports: number | string;
   sms_sent: number | string;
 }
 
-/** One hourly rollup row being computed. */
-type Slice = Omit<DeliveryRollup, 'h00' | 'h01' | 'h02' | 'h03' | 'h04' | 'h05' | 'h06' | 'h07' | 'h08' | 'h09' | 'h10' | 'h11' | 'h12' | 'h13' | 'h14' | 'h15' | 'h16' | 'h17' | 'h18' | 'h19'> & { histogram: number[] };
-
-/** A rollup row (hourly, or the hourly row's share of its day) as its keys and counters. */
-interface CountedRow {
+/** What one message adds to its hourly rollup row; `messages` is always 1. */
+interface Contribution {
+  messageId: string;
   hourStart: Date;
   organisationOdsCode: string;
   category: string;
+  /** '' when no channel has delivered it. */
   deliveredChannel: string;
-  londonDay: string;
-  counters: number[];
+  /** Its delivery-time histogram bucket, null while not delivered. */
+  deliveryBucket: number | null;
+  readCount: number;
+  failed: number;
+  fallbacks: number;
+  smsFragmentsAvoided: number;
+  smsFragmentsSent: number;
+  patientReports: number;
+  /** The message's updated_at as read (Date from MySQL, text from SQLite), stored as it came. */
+  messageUpdatedAt: Date | string;
 }
 
-/** A run of consecutive hours [from, to) of one organisation. */
-interface HourSpan {
-  organisationOdsCode: string;
-  from: Date;
-  to: Date;
+/** A rollup row's keys (hourly: hour_start first; daily: london_day first) and counters in the order of COUNTERS. */
+interface CountedRow {
+  keys: unknown[];
+  londonDay: string;
+  counters: number[];
 }
 
 /** Dates come back as Date from MySQL and as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text from SQLite. */
@@ -103,37 +146,108 @@ function chunks<T>(items: T[], size: number): T[][] {
   return batches;
 }
 
-/** The organisation-hours as runs of consecutive hours, each organisation's in order. */
-function hourSpans(hours: Array<{ organisationOdsCode: string; hourStart: Date }>): HourSpan[] {
-  const byOrganisation = new Map<string, Set<number>>();
-  for (const { organisationOdsCode, hourStart: start } of hours) {
-    const set = byOrganisation.get(organisationOdsCode) ?? new Set<number>();
-    set.add(hourStart(start).getTime());
-    byOrganisation.set(organisationOdsCode, set);
+/** A message's contribution from its columns; `counts` are its SMS sends and reports (zero when not yet read). */
+function contributionOf(row: MessageRow, counts: { smsSent: number; reports: number }): Contribution {
+  const createdAt = asDate(row.created_at);
+  const fragments = Number(row.sms_fragments);
+  return {
+    messageId: row.id,
+    hourStart: hourStart(createdAt),
+    organisationOdsCode: row.organisation_ods_code,
+    category: row.category,
+    deliveredChannel: row.delivered_channel ?? '',
+    deliveryBucket: row.delivered_at ? bucketOf((asDate(row.delivered_at).getTime() - createdAt.getTime()) / 1000) : null,
+    readCount: row.read_at ? 1 : 0,
+    failed: row.status === MessageStatus.FAILED ? 1 : 0,
+    fallbacks: truthy(row.fallback_used) ? 1 : 0,
+    smsFragmentsAvoided: row.delivered_channel === Channel.NHS_APP ? fragments : 0,
+    smsFragmentsSent: counts.smsSent * fragments,
+    patientReports: counts.reports,
+    messageUpdatedAt: row.updated_at,
+  };
+}
+
+function contributionOfFacts(row: MessageFacts): Contribution {
+  return contributionOf(row, { smsSent: Number(row.sms_sent), reports: Number(row.reports) });
+}
+
+/** A stored contribution as read back from delivery_contributions. */
+function storedContribution(row: Record<string, unknown>): Contribution {
+  return {
+    messageId: String(row.message_id),
+    hourStart: asDate(row.hour_start as Date | string),
+    organisationOdsCode: String(row.organisation_ods_code),
+    category: String(row.category),
+    deliveredChannel: String(row.delivered_channel),
+    deliveryBucket: row.delivery_bucket === null || row.delivery_bucket === undefined ? null : Number(row.delivery_bucket),
+    readCount: Number(row.read_count),
+    failed: Number(row.failed),
+    fallbacks: Number(row.fallbacks),
+    smsFragmentsAvoided: Number(row.sms_fragments_avoided),
+    smsFragmentsSent: Number(row.sms_fragments_sent),
+    patientReports: Number(row.patient_reports),
+    messageUpdatedAt: row.message_updated_at as Date | string,
+  };
+}
+
+/** The hourly row a contribution counts in, as a map key. */
+function hourlyKeyOf(c: Contribution): string {
+  return `${c.hourStart.getTime()}|${c.organisationOdsCode}|${c.category}|${c.deliveredChannel}`;
+}
+
+/** The contribution as counters in the order of COUNTERS. */
+function countersOf(c: Contribution): number[] {
+  const counters = new Array<number>(COUNTERS.length).fill(0);
+  counters[MESSAGES] = 1;
+  if (c.deliveryBucket !== null) {
+    counters[DELIVERED] = 1;
+    counters[FIRST_BUCKET + c.deliveryBucket] = 1;
   }
-  const spans: HourSpan[] = [];
-  for (const [organisationOdsCode, set] of byOrganisation) {
-    let last: HourSpan | undefined;
-    for (const hour of [...set].sort((a, b) => a - b)) {
-      if (last && last.to.getTime() === hour) last.to = new Date(hour + HOUR_MS);
-      else spans.push((last = { organisationOdsCode, from: new Date(hour), to: new Date(hour + HOUR_MS) }));
-    }
+  counters[2] = c.readCount;
+  counters[3] = c.failed;
+  counters[4] = c.fallbacks;
+  counters[5] = c.smsFragmentsAvoided;
+  counters[6] = c.smsFragmentsSent;
+  counters[7] = c.patientReports;
+  return counters;
+}
+
+/** Whether two contributions count the same, in the same row. */
+function sameCounts(a: Contribution, b: Contribution): boolean {
+  return (
+    hourlyKeyOf(a) === hourlyKeyOf(b) &&
+    a.deliveryBucket === b.deliveryBucket &&
+    a.readCount === b.readCount &&
+    a.failed === b.failed &&
+    a.fallbacks === b.fallbacks &&
+    a.smsFragmentsAvoided === b.smsFragmentsAvoided &&
+    a.smsFragmentsSent === b.smsFragmentsSent &&
+    a.patientReports === b.patientReports
+  );
+}
+
+/** Hourly and daily rows that add up contributions, with `sign` -1 taking them away. */
+class RowSums {
+  readonly hourly = new Map<string, CountedRow>();
+  readonly daily = new Map<string, CountedRow>();
+
+  add(c: Contribution, sign: number): void {
+    const counters = countersOf(c);
+    const londonDay = londonDayOf(c.hourStart);
+    this.addTo(this.hourly, hourlyKeyOf(c), [c.hourStart, c.organisationOdsCode, c.category, c.deliveredChannel], londonDay, counters, sign);
+    this.addTo(this.daily, `${londonDay}|${c.organisationOdsCode}|${c.category}|${c.deliveredChannel}`, [londonDay, c.organisationOdsCode, c.category, c.deliveredChannel], londonDay, counters, sign);
   }
-  return spans;
+
+  private addTo(rows: Map<string, CountedRow>, key: string, keys: unknown[], londonDay: string, counters: number[], sign: number): void {
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = { keys, londonDay, counters: new Array<number>(COUNTERS.length).fill(0) }));
+    for (let i = 0; i < counters.length; i += 1) row.counters[i] += sign * counters[i];
+  }
 }
 
-/** A computed hourly row with its counters in the order of COUNTERS. */
-function counted(s: Slice): CountedRow {
-  const counters = [s.messages, s.delivered, s.readCount, s.failed, s.fallbacks, s.smsFragmentsAvoided, s.smsFragmentsSent, s.patientReports, ...s.histogram];
-  return { hourStart: s.hourStart, organisationOdsCode: s.organisationOdsCode, category: s.category, deliveredChannel: s.deliveredChannel, londonDay: s.londonDay, counters };
-}
-
-function hourKey(r: { hourStart: Date; organisationOdsCode: string; category: string; deliveredChannel: string }): string {
-  return `${r.hourStart.getTime()}|${r.organisationOdsCode}|${r.category}|${r.deliveredChannel}`;
-}
-
-function sameCounts(a: CountedRow, b: CountedRow | undefined): boolean {
-  return b !== undefined && a.counters.every((n, i) => n === b.counters[i]);
+/** Rows with some counter changed. */
+function changed(rows: Map<string, CountedRow>): CountedRow[] {
+  return [...rows.values()].filter((row) => row.counters.some((n) => n !== 0));
 }
 
 /** `(c1 = ? AND c2 = ? …) OR …` naming rows by their whole key, in statements of a bounded size. */
@@ -142,164 +256,153 @@ function keyFilters(columns: string[], keys: unknown[][]): Array<{ where: string
   return chunks(keys, TERMS_PER_STATEMENT).map((batch) => ({ where: batch.map(() => term).join(' OR '), params: batch.flat() }));
 }
 
-/** `(organisation_ods_code = ? AND column IN (…)) OR …` over each organisation's values, in statements of a bounded size. */
-function organisationFilters<T>(column: string, valuesByOrganisation: Map<string, T[]>): Array<{ where: string; params: unknown[] }> {
-  const terms = [...valuesByOrganisation].flatMap(([organisation, values]) => chunks(values, VALUES_PER_TERM).map((batch) => ({ organisation, values: batch })));
-  return chunks(terms, TERMS_PER_STATEMENT).map((batch) => ({
-    where: batch.map((t) => `(organisation_ods_code = ? AND ${column} IN (${t.values.map(() => '?').join(', ')}))`).join(' OR '),
-    params: batch.flatMap((t) => [t.organisation, ...t.values]),
-  }));
-}
-
-/** The hourly rollup rows of a set of messages: counted by organisation, hour, category and delivering channel. */
-function slicesOf(rows: MessageFacts[]): Slice[] {
-  const slices = new Map<string, Slice>();
-  for (const row of rows) {
-    const createdAt = asDate(row.created_at);
-    const hour = hourStart(createdAt);
-    const channel = row.delivered_channel ?? '';
-    const key = `${row.organisation_ods_code}|${hour.getTime()}|${row.category}|${channel}`;
-    let slice = slices.get(key);
-    if (!slice) {
-      slice = {
-        hourStart: hour,
-        organisationOdsCode: row.organisation_ods_code,
-        category: row.category,
-        deliveredChannel: channel,
-        londonDay: londonDayOf(hour),
-        messages: 0,
-        delivered: 0,
-        readCount: 0,
-        failed: 0,
-        fallbacks: 0,
-        smsFragmentsAvoided: 0,
-        smsFragmentsSent: 0,
-        patientReports: 0,
-        histogram: emptyHistogram(),
-      };
-      slices.set(key, slice);
-    }
-    const fragments = Number(row.sms_fragments);
-    slice.messages += 1;
-    if (row.delivered_at) {
-      slice.delivered += 1;
-      slice.histogram[bucketOf((asDate(row.delivered_at).getTime() - createdAt.getTime()) / 1000)] += 1;
-    }
-    if (row.read_at) slice.readCount += 1;
-    if (row.status === MessageStatus.FAILED) slice.failed += 1;
-    if (truthy(row.fallback_used)) slice.fallbacks += 1;
-    if (row.delivered_channel === Channel.NHS_APP) slice.smsFragmentsAvoided += fragments;
-    slice.smsFragmentsSent += Number(row.sms_sent) * fragments;
-    slice.patientReports += Number(row.reports);
-  }
-  return [...slices.values()];
-}
-
 export class RollupStore {
   constructor(private readonly db: Database) {}
 
-  /** Recomputes every hour in [from, to) of every organisation from its messages. */
-  async rebuildEveryOrganisation(from: Date, to: Date): Promise<void> {
+  /**
+   * Recomputes every hour in [from, to) of every organisation from its messages, with the
+   * daily rows of the days they touch and the contributions of those messages. Returns how
+   * many organisation-hours have messages.
+   */
+  async rebuildEveryOrganisation(from: Date, to: Date): Promise<number> {
     const rows: MessageFacts[] = await this.db.dataSource.query(`${MESSAGE_FACTS} WHERE m.created_at >= ? AND m.created_at < ? AND m.source_reference IS NULL`, this.params([from, to]));
-    const slices = slicesOf(rows);
+    const contributions = rows.map(contributionOfFacts);
+    const sums = new RowSums();
+    for (const c of contributions) sums.add(c, 1);
     await this.db.transaction(async (manager) => {
       await manager.query('DELETE FROM delivery_rollups WHERE hour_start >= ? AND hour_start < ?', this.params([from, to]));
-      await this.insertHourly(manager, slices.map(counted));
+      await this.insertHourly(manager, [...sums.hourly.values()]);
       await this.rebuildDaysOfEveryOrganisation(manager, londonDaysTouched(from, to));
+      await manager.query('DELETE FROM delivery_contributions WHERE hour_start >= ? AND hour_start < ?', this.params([from, to]));
+      await this.writeContributions(manager, contributions, false);
     });
+    return new Set([...sums.hourly.values()].map((row) => `${(row.keys[0] as Date).getTime()}|${String(row.keys[1])}`)).size;
   }
 
   /**
-   * Recomputes the given organisation-hours (each identified by its organisation and the start
-   * of its UTC hour) and the daily rollups of the London days they fall in, set-based: a few
-   * statements whatever the number of hours, all writes in one transaction.
+   * Applies the hub-sent messages changed since `since` to the rollups: each one's new
+   * contribution against its stored one, the differences added to the hourly and daily rows
+   * (rows created as needed, rows left with no message deleted, as a rebuild would have none),
+   * and the new contributions stored, in one transaction. A message whose updated_at is the one
+   * its stored contribution was computed from has not changed since and is not read at all: the
+   * watermark's overlap costs one index entry and one contribution row per message it holds
+   * again. Returns how many organisation-hours the changed messages fall in.
    */
-  async rebuildHours(hours: Array<{ organisationOdsCode: string; hourStart: Date }>): Promise<void> {
-    const spans = hourSpans(hours);
-    if (spans.length === 0) return;
-    // The reads wait mostly on row lookups, so two run side by side, leaving the rest of the pool to requests.
-    const pending = chunks(spans, SPANS_PER_STATEMENT);
-    const facts: MessageFacts[] = [];
-    const reader = async () => {
-      for (let batch = pending.shift(); batch; batch = pending.shift()) {
-        const { where, params } = this.spanFilter(batch);
-        facts.push(...(await this.db.dataSource.query(`${MESSAGE_FACTS} WHERE m.source_reference IS NULL AND (${where})`, params)));
+  async applyChangesSince(since: Date): Promise<number> {
+    // idx_messages_updated covers (updated_at, id): the messages' rows are not read here.
+    const candidates: Array<{ id: string; updated_at: Date | string; c_updated_at: Date | string | null; c_hour_start: Date | string | null; c_organisation_ods_code: string | null }> =
+      await this.db.dataSource.query(
+        `SELECT m.id, m.updated_at, c.message_updated_at AS c_updated_at, c.hour_start AS c_hour_start, c.organisation_ods_code AS c_organisation_ods_code
+          FROM messages m LEFT JOIN delivery_contributions c ON c.message_id = m.id
+          WHERE m.updated_at > ?`,
+        this.params([since]),
+      );
+    const hours = new Set<string>();
+    const ids: string[] = [];
+    for (const row of candidates) {
+      if (row.c_updated_at !== null && row.c_updated_at !== undefined && asDate(row.c_updated_at).getTime() === asDate(row.updated_at).getTime()) {
+        hours.add(`${row.c_organisation_ods_code}|${asDate(row.c_hour_start!).getTime()}`);
+      } else {
+        // New, changed since its contribution was computed, or not hub-sent (never contributes; filtered below).
+        ids.push(row.id);
       }
+    }
+    if (ids.length === 0) return hours.size;
+
+    // Their rows, SMS sends and reports, two statements at a time. Counts read after a row: a send
+    // or report that commits in between moves updated_at past the one stored with the row, so
+    // the next refresh reads the message again.
+    const rows: MessageRow[] = [];
+    const counts = new Map(ids.map((id) => [id, { smsSent: 0, reports: 0 }]));
+    const pending = chunks(ids, IDS_PER_STATEMENT).flatMap((batch) => {
+      const list = batch.map(() => '?').join(', ');
+      return [
+        { sql: `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.source_reference IS NULL AND m.id IN (${list})`, batch, read: (found: Array<Record<string, unknown>>) => rows.push(...(found as unknown as MessageRow[])) },
+        { sql: `SELECT message_id, COUNT(*) AS n FROM delivery_attempts WHERE message_id IN (${list}) AND channel = 'SMS' AND sent_at IS NOT NULL GROUP BY message_id`, batch, read: (found: Array<Record<string, unknown>>) => found.forEach((r) => (counts.get(String(r.message_id))!.smsSent = Number(r.n))) },
+        { sql: `SELECT message_id, COUNT(*) AS n FROM patient_reports WHERE message_id IN (${list}) GROUP BY message_id`, batch, read: (found: Array<Record<string, unknown>>) => found.forEach((r) => (counts.get(String(r.message_id))!.reports = Number(r.n))) },
+      ];
+    });
+    const reader = async () => {
+      for (let next = pending.shift(); next; next = pending.shift()) next.read(await this.db.dataSource.query(next.sql, next.batch));
     };
     await Promise.all([reader(), reader()]);
-    const slices = slicesOf(facts);
-    const hoursByOrganisation = new Map<string, Date[]>();
-    for (const span of spans) {
-      const hours = hoursByOrganisation.get(span.organisationOdsCode) ?? [];
-      for (let hour = span.from.getTime(); hour < span.to.getTime(); hour += HOUR_MS) hours.push(new Date(hour));
-      hoursByOrganisation.set(span.organisationOdsCode, hours);
-    }
+    const fresh = rows.map((row) => contributionOf(row, counts.get(row.id)!));
+    for (const c of fresh) hours.add(`${c.organisationOdsCode}|${c.hourStart.getTime()}`);
+
     await this.db.transaction(async (manager) => {
-      // Each hour named, so the primary key (hour_start, organisation_ods_code, …) finds its rows directly.
-      const stored = new Map<string, CountedRow>();
-      for (const { where, params } of organisationFilters('hour_start', hoursByOrganisation)) {
-        const rows: Array<Record<string, unknown>> = await manager.query(`SELECT hour_start, london_day, organisation_ods_code, category, delivered_channel, ${COUNTERS.join(', ')} FROM delivery_rollups WHERE ${where}`, this.params(params));
-        for (const row of rows) {
-          const previous: CountedRow = {
-            hourStart: asDate(row.hour_start as Date | string),
-            organisationOdsCode: String(row.organisation_ods_code),
-            category: String(row.category),
-            deliveredChannel: String(row.delivered_channel),
-            londonDay: String(row.london_day),
-            counters: COUNTERS.map((c) => Number(row[c])),
-          };
-          stored.set(hourKey(previous), previous);
-        }
+      // Compared with what is stored now, inside the transaction that replaces it.
+      const stored = new Map<string, Contribution>();
+      for (const batch of chunks(fresh, IDS_PER_STATEMENT)) {
+        const rows: Array<Record<string, unknown>> = await manager.query(
+          `SELECT ${CONTRIBUTION_COLUMNS.join(', ')} FROM delivery_contributions WHERE message_id IN (${batch.map(() => '?').join(', ')})`,
+          batch.map((c) => c.messageId),
+        );
+        for (const row of rows) stored.set(String(row.message_id), storedContribution(row));
       }
-      // Only the rows whose counts changed are written; most rows of a changed hour stay as they were.
-      const fresh = new Map(slices.map((slice) => [hourKey(slice), counted(slice)]));
-      const gone = [...stored].filter(([key, row]) => !sameCounts(row, fresh.get(key))).map(([, row]) => row);
-      const added = [...fresh].filter(([key, row]) => !sameCounts(row, stored.get(key))).map(([, row]) => row);
-      const hourlyKeys = gone.map((r) => [r.hourStart, r.organisationOdsCode, r.category, r.deliveredChannel]);
-      for (const { where, params } of keyFilters(HOURLY_KEYS, hourlyKeys)) await manager.query(`DELETE FROM delivery_rollups WHERE ${where}`, this.params(params));
-      await this.insertHourly(manager, added);
-      if (await this.dailyInStep(manager)) await this.adjustDays(manager, gone, added);
+      const sums = new RowSums();
+      for (const c of fresh) {
+        const previous = stored.get(c.messageId);
+        if (previous && sameCounts(c, previous)) continue;
+        if (previous) sums.add(previous, -1);
+        sums.add(c, 1);
+      }
+      await this.addToRows(manager, 'delivery_rollups', HOURLY_KEYS, changed(sums.hourly), true);
+      if (await this.dailyInStep(manager)) await this.addToRows(manager, 'delivery_rollups_daily', DAILY_KEYS, changed(sums.daily), false);
       else await this.rebuildDaysOfEveryOrganisation(manager, []);
+      await this.writeContributions(manager, fresh, true);
     });
+    return hours.size;
   }
 
   /**
-   * Brings the daily rollups up to date with hourly rows replaced (`gone`, `added`) without
-   * re-reading the days' other hours: each day's row loses the counts of the rows that went
-   * and gains those of the rows added. Sums of whole counts, so the result is exactly what
-   * re-summing the day gives; a day left with no messages has no row, as after a full rebuild.
+   * Adds counter differences to rollup rows, inserting the rows that do not exist yet, then
+   * deletes the rows whose message count fell to zero (only rows that lost messages can).
    */
-  private async adjustDays(manager: EntityManager, gone: CountedRow[], added: CountedRow[]): Promise<void> {
-    const days = new Map<string, { keys: string[]; counters: number[] }>();
-    const add = (keys: string[], counters: number[], sign: number) => {
-      const key = keys.join('|');
-      const day = days.get(key) ?? { keys, counters: new Array<number>(COUNTERS.length).fill(0) };
-      counters.forEach((n, i) => (day.counters[i] += sign * n));
-      days.set(key, day);
-    };
-    const dayKeys = (r: CountedRow) => [r.londonDay, r.organisationOdsCode, r.category, r.deliveredChannel];
-    for (const row of gone) add(dayKeys(row), row.counters, -1);
-    for (const row of added) add(dayKeys(row), row.counters, 1);
-    const changed = [...days.values()].filter((day) => day.counters.some((n) => n !== 0));
-    const filters = keyFilters(DAILY_KEYS, changed.map((day) => day.keys));
-    for (const { where, params } of filters) {
-      const rows: Array<Record<string, unknown>> = await manager.query(`SELECT ${[...DAILY_KEYS, ...COUNTERS].join(', ')} FROM delivery_rollups_daily WHERE ${where}`, params);
-      for (const row of rows) add(DAILY_KEYS.map((k) => String(row[k])), COUNTERS.map((c) => Number(row[c])), 1);
+  private async addToRows(manager: EntityManager, table: string, keyColumns: string[], rows: CountedRow[], hourly: boolean): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = [...keyColumns, ...(hourly ? ['london_day'] : []), ...COUNTERS];
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    const onConflict =
+      this.db.kind === 'mysql'
+        ? ` ON DUPLICATE KEY UPDATE ${COUNTERS.map((c) => `${c} = ${c} + VALUES(${c})`).join(', ')}`
+        : ` ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+    for (const batch of chunks(rows, ROWS_PER_INSERT)) {
+      const params = batch.flatMap((r) => [...r.keys, ...(hourly ? [r.londonDay] : []), ...r.counters]);
+      await manager.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${batch.map(() => placeholders).join(', ')}${onConflict}`, this.params(params));
     }
-    for (const { where, params } of filters) await manager.query(`DELETE FROM delivery_rollups_daily WHERE ${where}`, params);
-    const row = `(${[...DAILY_KEYS, ...COUNTERS].map(() => '?').join(', ')})`;
-    for (const batch of chunks(changed.filter((day) => day.counters[0] > 0), ROWS_PER_INSERT)) {
-      await manager.query(
-        `INSERT INTO delivery_rollups_daily (${[...DAILY_KEYS, ...COUNTERS].join(', ')}) VALUES ${batch.map(() => row).join(', ')}`,
-        batch.flatMap((day) => [...day.keys, ...day.counters]),
-      );
+    const shrunk = rows.filter((r) => r.counters[MESSAGES] < 0).map((r) => r.keys);
+    for (const { where, params } of keyFilters(keyColumns, shrunk)) {
+      await manager.query(`DELETE FROM ${table} WHERE messages <= 0 AND (${where})`, this.params(params));
     }
   }
 
-  /** The messages created in a batch of spans: one idx_messages_org_time range each. */
-  private spanFilter(spans: HourSpan[]): { where: string; params: unknown[] } {
-    const where = spans.map(() => '(m.organisation_ods_code = ? AND m.created_at >= ? AND m.created_at < ?)').join(' OR ');
-    return { where, params: this.params(spans.flatMap((s) => [s.organisationOdsCode, s.from, s.to])) };
+  /** Multi-row INSERTs of contributions; `replace` overwrites stored ones of the same messages. */
+  private async writeContributions(manager: EntityManager, contributions: Contribution[], replace: boolean): Promise<void> {
+    const placeholders = `(${CONTRIBUTION_COLUMNS.map(() => '?').join(', ')})`;
+    const values = CONTRIBUTION_COLUMNS.slice(1);
+    const onConflict = !replace
+      ? ''
+      : this.db.kind === 'mysql'
+        ? ` ON DUPLICATE KEY UPDATE ${values.map((c) => `${c} = VALUES(${c})`).join(', ')}`
+        : ` ON CONFLICT (message_id) DO UPDATE SET ${values.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+    for (const batch of chunks(contributions, ROWS_PER_INSERT)) {
+      const params = batch.flatMap((c) => [
+        c.messageId,
+        c.hourStart,
+        c.organisationOdsCode,
+        c.category,
+        c.deliveredChannel,
+        c.deliveryBucket,
+        c.readCount,
+        c.failed,
+        c.fallbacks,
+        c.smsFragmentsAvoided,
+        c.smsFragmentsSent,
+        c.patientReports,
+        c.messageUpdatedAt,
+      ]);
+      await manager.query(`INSERT INTO delivery_contributions (${CONTRIBUTION_COLUMNS.join(', ')}) VALUES ${batch.map(() => placeholders).join(', ')}${onConflict}`, this.params(params));
+    }
   }
 
   /** Multi-row INSERTs of freshly computed hourly rows (any earlier rows of theirs deleted first). */
@@ -307,13 +410,18 @@ export class RollupStore {
     const columns = [...HOURLY_KEYS, 'london_day', ...COUNTERS];
     const row = `(${columns.map(() => '?').join(', ')})`;
     for (const batch of chunks(rows, ROWS_PER_INSERT)) {
-      const params = batch.flatMap((r) => [r.hourStart, r.organisationOdsCode, r.category, r.deliveredChannel, r.londonDay, ...r.counters]);
+      const params = batch.flatMap((r) => [...r.keys, r.londonDay, ...r.counters]);
       await manager.query(`INSERT INTO delivery_rollups (${columns.join(', ')}) VALUES ${batch.map(() => row).join(', ')}`, this.params(params));
     }
   }
 
   private async dailyInStep(manager: EntityManager): Promise<boolean> {
     return manager.getRepository(HubState).existsBy({ name: DAILY_ROLLUPS_IN_STEP });
+  }
+
+  /** Whether the hourly rollups are the sums of the stored contributions, so a refresh may apply differences. */
+  async contributionsInStep(): Promise<boolean> {
+    return (await this.readState(CONTRIBUTIONS_IN_STEP)) !== null;
   }
 
   /**
@@ -335,13 +443,10 @@ export class RollupStore {
     }
   }
 
-  /** Organisations and creation hours of hub-sent messages that changed since `since`. */
-  async changedSince(since: Date): Promise<Array<{ organisationOdsCode: string; createdAt: Date }>> {
-    const rows: Array<{ organisation_ods_code: string; created_at: Date | string }> = await this.db.dataSource.query(
-      'SELECT organisation_ods_code, created_at FROM messages WHERE updated_at > ? AND source_reference IS NULL',
-      this.params([since]),
-    );
-    return rows.map((r) => ({ organisationOdsCode: r.organisation_ods_code, createdAt: asDate(r.created_at) }));
+  /** Deletes the contributions of hours outside [from, to), or all of them when there is no range. */
+  async dropContributionsOutside(range: { from: Date; to: Date } | null): Promise<void> {
+    if (!range) await this.db.dataSource.query('DELETE FROM delivery_contributions');
+    else await this.db.dataSource.query('DELETE FROM delivery_contributions WHERE hour_start < ? OR hour_start >= ?', this.params([range.from, range.to]));
   }
 
   /** When the first and last hub-sent messages were created, or null when there are none. */
