@@ -7,6 +7,7 @@ import { PatientReport } from '../../entities/PatientReport';
 import { inUnitOfWork, type UnitOfWork, type UnitOfWorkDeps } from '../db/unitOfWork';
 import { type DeliveryDeps, runTransition } from '../delivery/messageDelivery';
 import { cancelTransition } from '../delivery/rules/cancelTransition';
+import { laterStamp } from '../delivery/rules/deliveryDraft';
 import { readTransition } from '../delivery/rules/readTransition';
 import { HubError } from '../shared/errors';
 import { isRowId, newId } from '../shared/ids';
@@ -69,7 +70,7 @@ export async function reportMessage(deps: ReportDeps, input: ReportInput, scope:
     const report = Object.assign(new PatientReport(), { id: newId(), messageId: message.id, reason: input.reason, comment, createdAt: deps.clock.now() });
     await deps.stores.reports.insert(report, uow.manager);
     // Reports count in the delivery metrics, which are rebuilt from changed messages.
-    await deps.stores.messages.update(message.id, { updatedAt: report.createdAt }, uow.manager);
+    await deps.stores.messages.update(message.id, { updatedAt: laterStamp(message.updatedAt, report.createdAt) }, uow.manager);
     return report;
   });
 }

@@ -15,7 +15,7 @@ import { startServer, type RunningServer } from '../../src/server';
 import { type Clock, ManualClock } from '../../src/shared/clock';
 
 /** Tables in the order rows can be deleted without breaking foreign keys; reference data and API keys stay. */
-const TABLES_CHILD_FIRST = ['callback_deliveries', 'status_callbacks', 'delivery_rollups_daily', 'delivery_rollups', 'hub_state', 'audit_events', 'outbox', 'hub_events', 'patient_reports', 'delivery_attempts', 'messages', 'message_templates', 'channel_preference_changes', 'patients', 'organisations'];
+const TABLES_CHILD_FIRST = ['delivery_contributions', 'callback_deliveries', 'status_callbacks', 'delivery_rollups_daily', 'delivery_rollups', 'hub_state', 'audit_events', 'outbox', 'hub_events', 'patient_reports', 'delivery_attempts', 'messages', 'message_templates', 'channel_preference_changes', 'patients', 'organisations'];
 
 export function testDatabaseUrl(): string {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;

@@ -45,10 +45,23 @@ export function refused(code: ErrorCode, reason: string): Transition {
   return { outcome: 'refused', code, reason };
 }
 
+/**
+ * A message's updated_at for a change made at `now`: always later than the one it replaces,
+ * even within one millisecond (or on a clock that went back), so every change to a message is
+ * seen as a change by whoever compares stamps (the rollup refresher skips a message whose
+ * updated_at is the one it already counted).
+ */
+export function laterStamp(previous: Date | null | undefined, now: Date): Date {
+  const before = previous instanceof Date ? previous.getTime() : Number.NaN;
+  return Number.isNaN(before) || before < now.getTime() ? now : new Date(before + 1);
+}
+
 export class DeliveryDraft {
   readonly message: Message;
   readonly attempts: DeliveryAttempt[];
   readonly effects: DeliveryEffects = { message: {}, attempts: new Map(), newAttempts: [], addDue: [], removeDue: [], events: [], retryAt: null };
+  /** The message's new updated_at: `now`, or later than the one it has (see laterStamp). */
+  private readonly messageStamp: Date;
 
   constructor(
     message: Message,
@@ -56,6 +69,7 @@ export class DeliveryDraft {
     readonly now: Date,
   ) {
     this.message = Object.assign(new Message(), message);
+    this.messageStamp = laterStamp(message.updatedAt, now);
     this.attempts = attempts.map((a) => Object.assign(new DeliveryAttempt(), a)).sort((a, b) => a.sequence - b.sequence);
   }
 
@@ -68,8 +82,8 @@ export class DeliveryDraft {
   }
 
   setMessage(fields: Partial<Message>): void {
-    Object.assign(this.message, fields, { updatedAt: this.now });
-    Object.assign(this.effects.message, fields, { updatedAt: this.now });
+    Object.assign(this.message, fields, { updatedAt: this.messageStamp });
+    Object.assign(this.effects.message, fields, { updatedAt: this.messageStamp });
   }
 
   setAttempt(attempt: DeliveryAttempt, fields: Partial<DeliveryAttempt>): void {
@@ -134,7 +148,7 @@ export class DeliveryDraft {
   }
 
   private touchMessage(): void {
-    this.message.updatedAt = this.now;
-    this.effects.message.updatedAt = this.now;
+    this.message.updatedAt = this.messageStamp;
+    this.effects.message.updatedAt = this.messageStamp;
   }
 }
