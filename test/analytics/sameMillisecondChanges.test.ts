@@ -29,8 +29,8 @@ afterAll(async () => {
 });
 
 async function counted(): Promise<{ messages: number; read: number }> {
-  const [row] = await hub.db.dataSource.query('SELECT SUM(messages) AS messages, SUM(read_count) AS reads FROM delivery_rollups');
-  return { messages: Number(row.messages ?? 0), read: Number(row.reads ?? 0) };
+  const [row] = await hub.db.dataSource.query('SELECT SUM(messages) AS messages, SUM(read_count) AS read_count FROM delivery_rollups');
+  return { messages: Number(row.messages ?? 0), read: Number(row.read_count ?? 0) };
 }
 
 it('counts a read made in the same millisecond as the send a refresh has already counted', async () => {
