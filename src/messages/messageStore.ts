@@ -193,7 +193,8 @@ export class MessageStore {
   }
 
   async findByIdempotencyKey(organisationOdsCode: string, idempotencyKey: string, manager?: EntityManager): Promise<Message | null> {
-    return this.repository(manager).findOneBy({ organisationOdsCode, idempotencyKey });
+    const [found] = await this.select(`SELECT ${this.rows.columns('m')} FROM messages m WHERE m.organisation_ods_code = ? AND m.idempotency_key = ?`, [organisationOdsCode, idempotencyKey], manager);
+    return found ?? null;
   }
 
   /** The messages already stored under these (organisation, idempotency key) pairs, in one query. */
@@ -241,23 +242,13 @@ export class MessageStore {
    * idempotency key (when one is given): what a send checks once it holds the patient lock.
    */
   async recentNonUrgentAndKeyed(organisationOdsCode: string, nhsNumber: string, since: Date, idempotencyKey: string | null, manager: EntityManager): Promise<{ recentNonUrgent: number; keyedMessageId: string | null }> {
-    const query = this.recentNonUrgent(organisationOdsCode, nhsNumber, since, manager).select('COUNT(*)', 'recent');
-    if (idempotencyKey) {
-      query.addSelect('(SELECT k.id FROM messages k WHERE k.organisation_ods_code = :organisationOdsCode AND k.idempotency_key = :idempotencyKey)', 'keyed').setParameter('idempotencyKey', idempotencyKey);
-    }
-    const row = await query.getRawOne<{ recent: string | number; keyed?: string | null }>();
+    const keyed = idempotencyKey ? ', (SELECT k.id FROM messages k WHERE k.organisation_ods_code = ? AND k.idempotency_key = ?) AS keyed' : '';
+    const [row]: Array<{ recent: string | number; keyed?: string | null }> = await manager.query(
+      `SELECT COUNT(*) AS recent${keyed} FROM messages m
+        WHERE m.organisation_ods_code = ? AND m.nhs_number = ? AND m.created_at > ? AND m.time_critical = 0 AND m.direction = ? AND m.status <> ?`,
+      [...(idempotencyKey ? [organisationOdsCode, idempotencyKey] : []), organisationOdsCode, nhsNumber, dateParameter(this.db.dataSource, since), 'OUTBOUND', 'CANCELLED'],
+    );
     return { recentNonUrgent: Number(row?.recent ?? 0), keyedMessageId: row?.keyed ?? null };
-  }
-
-  private recentNonUrgent(organisationOdsCode: string, nhsNumber: string, since: Date, manager: EntityManager): SelectQueryBuilder<Message> {
-    return this.repository(manager)
-      .createQueryBuilder('m')
-      .where('m.organisation_ods_code = :organisationOdsCode', { organisationOdsCode })
-      .andWhere('m.nhs_number = :nhsNumber', { nhsNumber })
-      .andWhere('m.created_at > :since', { since })
-      .andWhere('m.time_critical = :no', { no: false })
-      .andWhere('m.direction = :outbound', { outbound: 'OUTBOUND' })
-      .andWhere('m.status <> :cancelled', { cancelled: 'CANCELLED' });
   }
 
   /** One UPDATE of the given columns, without reading the row first as save() does. */

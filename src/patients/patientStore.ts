@@ -3,8 +3,8 @@ import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Patient } from '../../entities/Patient';
 import type { Database } from '../db/database';
 import { storedDate } from '../db/storedDate';
-import { entityRows, placeholders } from '../db/entityRows';
-import { forUpdate, isSqlite } from '../db/rowLock';
+import { dateParameter, entityRows, placeholders } from '../db/entityRows';
+import { isSqlite } from '../db/rowLock';
 import { decodeCursor, encodeCursor, likeContains, likePrefix, type Page, toPage } from '../shared/pagination';
 import type { AccessScope } from '../shared/scope';
 import { HubError } from '../shared/errors';
@@ -130,26 +130,25 @@ export class PatientStore {
     reports: { reasons: readonly string[]; since: Date } | null,
     manager: EntityManager,
   ): Promise<{ patient: Patient; organisationKnown: boolean; lastReportedAt: Date | null } | null> {
-    const query = manager
-      .getRepository(Patient)
-      .createQueryBuilder('p')
-      .addSelect('(SELECT COUNT(*) FROM organisations o WHERE o.ods_code = :organisationOdsCode)', 'organisation_known')
-      .where('p.nhs_number = :nhsNumber', { nhsNumber, organisationOdsCode });
+    const params: unknown[] = [organisationOdsCode];
+    let lastReport = '';
     if (reports) {
-      query.addSelect(
-        `(SELECT MAX(r.created_at) FROM patient_reports r INNER JOIN messages rm ON rm.id = r.message_id
-          WHERE rm.organisation_ods_code = :organisationOdsCode AND rm.nhs_number = p.nhs_number AND r.reason IN (:...reportReasons) AND r.created_at > :reportsSince)`,
-        'last_reported_at',
-      );
-      query.setParameters({ reportReasons: [...reports.reasons], reportsSince: reports.since });
+      lastReport = `, (SELECT MAX(r.created_at) FROM patient_reports r INNER JOIN messages rm ON rm.id = r.message_id
+          WHERE rm.organisation_ods_code = ? AND rm.nhs_number = p.nhs_number AND r.reason IN (${placeholders(reports.reasons.length)}) AND r.created_at > ?) AS last_reported_at`;
+      params.push(organisationOdsCode, ...reports.reasons, dateParameter(manager.connection, reports.since));
     }
-    const { entities, raw } = await forUpdate(query, manager).getRawAndEntities<{ organisation_known: string | number; last_reported_at?: Date | string | null }>();
-    if (entities.length === 0) return null;
+    params.push(nhsNumber);
+    const raw: Array<Record<string, unknown>> = await manager.query(
+      `SELECT ${this.rows.columns('p')}, (SELECT COUNT(*) FROM organisations o WHERE o.ods_code = ?) AS organisation_known${lastReport}
+        FROM patients p WHERE p.nhs_number = ?${isSqlite(manager) ? '' : ' FOR UPDATE'}`,
+      params,
+    );
+    if (raw.length === 0) return null;
     const row = raw[0];
     return {
-      patient: entities[0],
+      patient: this.rows.map(row),
       organisationKnown: Number(row.organisation_known) > 0,
-      lastReportedAt: row.last_reported_at == null ? null : storedDate(row.last_reported_at),
+      lastReportedAt: row.last_reported_at == null ? null : storedDate(row.last_reported_at as Date | string),
     };
   }
 }
