@@ -104,7 +104,7 @@ type Row = unknown[];
 
 type Random = () => number;
 
-function mulberry32(seed: number): Random {
+export function mulberry32(seed: number): Random {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -16,28 +16,17 @@ import type { Hub } from '../../src/hub';
 import { ManualClock } from '../../src/shared/clock';
 import { HOUR_MS } from '../../src/shared/durations';
 import { newId } from '../../src/shared/ids';
-import { seedLarge } from '../../scripts/seedLarge';
+import { mulberry32, seedLarge } from '../../scripts/seedLarge';
 import { createTestHub } from '../support/testHub';
 
 const KEYS = 'organisation_ods_code, category, delivered_channel';
 const CATEGORIES = ['NHS_APP_MESSAGING', 'IM1_PFS', 'ONLINE_CONSULTATION', 'PHR'];
 const CHANNELS = ['NHS_APP', 'SMS', 'EMAIL', 'LETTER'];
 
-/** A small deterministic generator, so a failure can be replayed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('refreshing the rollups from per-message differences', () => {
   const clock = new ManualClock('2026-04-02T09:30:00Z');
-  const random = generator(12);
+  // Deterministic, so a failure can be replayed.
+  const random = mulberry32(12);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
   let hub: Hub;
   /** Attempt numbers above any the seed writes. */
