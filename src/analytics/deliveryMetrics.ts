@@ -10,6 +10,7 @@
  */
 import type { MessagingCategory } from '../vocabulary/messagingCategory';
 import type { Channel } from '../vocabulary/delivery';
+import { storedDate } from '../db/storedDate';
 import { londonDayStart } from '../shared/londonTime';
 import { HubError } from '../shared/errors';
 import { percentile } from './deliveryTimeHistogram';
@@ -72,7 +73,7 @@ export function toMetricsRow(raw: Record<string, unknown>, groupBy: MetricsDimen
   const hour = raw.hour_start;
   let bucketStart: Date | null = null;
   if (groupBy.includes(MetricsDimension.DAY)) bucketStart = londonDayStart(String(raw.london_day));
-  if (groupBy.includes(MetricsDimension.HOUR)) bucketStart = hour instanceof Date ? hour : new Date(`${String(hour).replace(' ', 'T')}Z`);
+  if (groupBy.includes(MetricsDimension.HOUR)) bucketStart = storedDate(hour as Date | string);
   const channel = groupBy.includes(MetricsDimension.CHANNEL) ? ((raw.delivered_channel as string) || null) : null;
   return {
     organisationOdsCode: groupBy.includes(MetricsDimension.ORGANISATION) ? (raw.organisation_ods_code as string) : null,

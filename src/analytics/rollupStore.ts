@@ -12,6 +12,7 @@
 import type { EntityManager } from 'typeorm';
 import { HubState } from '../../entities/HubState';
 import type { Database } from '../db/database';
+import { storedDate } from '../db/storedDate';
 import { Channel } from '../vocabulary/delivery';
 import { addDays, hourStart, londonDayOf } from '../shared/londonTime';
 import { MessageStatus } from '../vocabulary/messages';
@@ -131,10 +132,6 @@ interface CountedRow {
   counters: number[];
 }
 
-/** Dates come back as Date from MySQL and as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text from SQLite. */
-function asDate(value: Date | string): Date {
-  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
-}
 
 function truthy(value: number | boolean | string): boolean {
   return value === true || value === 1 || value === '1';
@@ -148,7 +145,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 /** A message's contribution from its columns; `counts` are its SMS sends and reports (zero when not yet read). */
 function contributionOf(row: MessageRow, counts: { smsSent: number; reports: number }): Contribution {
-  const createdAt = asDate(row.created_at);
+  const createdAt = storedDate(row.created_at);
   const fragments = Number(row.sms_fragments);
   return {
     messageId: row.id,
@@ -156,7 +153,7 @@ function contributionOf(row: MessageRow, counts: { smsSent: number; reports: num
     organisationOdsCode: row.organisation_ods_code,
     category: row.category,
     deliveredChannel: row.delivered_channel ?? '',
-    deliveryBucket: row.delivered_at ? bucketOf((asDate(row.delivered_at).getTime() - createdAt.getTime()) / 1000) : null,
+    deliveryBucket: row.delivered_at ? bucketOf((storedDate(row.delivered_at).getTime() - createdAt.getTime()) / 1000) : null,
     readCount: row.read_at ? 1 : 0,
     failed: row.status === MessageStatus.FAILED ? 1 : 0,
     fallbacks: truthy(row.fallback_used) ? 1 : 0,
@@ -175,7 +172,7 @@ function contributionOfFacts(row: MessageFacts): Contribution {
 function storedContribution(row: Record<string, unknown>): Contribution {
   return {
     messageId: String(row.message_id),
-    hourStart: asDate(row.hour_start as Date | string),
+    hourStart: storedDate(row.hour_start as Date | string),
     organisationOdsCode: String(row.organisation_ods_code),
     category: String(row.category),
     deliveredChannel: String(row.delivered_channel),
@@ -300,8 +297,8 @@ export class RollupStore {
     const hours = new Set<string>();
     const ids: string[] = [];
     for (const row of candidates) {
-      if (row.c_updated_at !== null && row.c_updated_at !== undefined && asDate(row.c_updated_at).getTime() === asDate(row.updated_at).getTime()) {
-        hours.add(`${row.c_organisation_ods_code}|${asDate(row.c_hour_start!).getTime()}`);
+      if (row.c_updated_at !== null && row.c_updated_at !== undefined && storedDate(row.c_updated_at).getTime() === storedDate(row.updated_at).getTime()) {
+        hours.add(`${row.c_organisation_ods_code}|${storedDate(row.c_hour_start!).getTime()}`);
       } else {
         // New, changed since its contribution was computed, or not hub-sent (never contributes; filtered below).
         ids.push(row.id);
@@ -454,7 +451,7 @@ export class RollupStore {
     const [row]: Array<{ first: Date | string | null; last: Date | string | null }> = await this.db.dataSource.query(
       'SELECT MIN(created_at) AS first, MAX(created_at) AS last FROM messages WHERE source_reference IS NULL',
     );
-    return row?.first && row.last ? { first: asDate(row.first), last: asDate(row.last) } : null;
+    return row?.first && row.last ? { first: storedDate(row.first), last: storedDate(row.last) } : null;
   }
 
   async readState(name: string): Promise<string | null> {
