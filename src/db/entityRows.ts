@@ -9,7 +9,7 @@
  * The column list and the converters are built once per entity from its TypeORM metadata,
  * so a column added to an entity is read here too.
  */
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import { storedDate } from './storedDate';
 
@@ -28,6 +28,8 @@ export interface EntityRows<T> {
   columns(alias: string): string;
   /** One raw row (as selected by `columns`) as the entity. */
   map(row: Record<string, unknown>): T;
+  /** Runs a statement that selects `columns(…)` and maps each row it answers. */
+  read(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]>;
 }
 
 const asBoolean: Convert = (value) => (typeof value === 'string' ? value !== '0' && value !== '' : Boolean(value));
@@ -76,6 +78,10 @@ export function entityRows<T extends ObjectLiteral>(dataSource: DataSource, enti
         entityObject[c.property] = value === null || value === undefined ? null : c.convert ? c.convert(value) : value;
       }
       return entityObject as T;
+    },
+    async read(manager, sql, parameters) {
+      const raw: Array<Record<string, unknown>> = await manager.query(sql, parameters);
+      return raw.map((row) => rows.map(row));
     },
   };
   perSource.set(entity, rows as unknown as EntityRows<ObjectLiteral>);

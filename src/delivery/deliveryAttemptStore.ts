@@ -30,8 +30,7 @@ export class DeliveryAttemptStore {
       parameters.push(scope.organisationOdsCode);
     }
     sql += ` WHERE a.message_id IN (${placeholders(ids.length)}) ORDER BY a.message_id ASC, a.sequence ASC`;
-    const raw: Array<Record<string, unknown>> = await (manager ?? this.db.dataSource.manager).query(sql, [...parameters, ...ids]);
-    return raw.map((row) => rows.map(row));
+    return rows.read(manager ?? this.db.dataSource.manager, sql, [...parameters, ...ids]);
   }
 
   async findById(id: string, scope: AccessScope, manager?: EntityManager): Promise<DeliveryAttempt | null> {

@@ -75,8 +75,7 @@ export class MessageStore {
   }
 
   private async select(sql: string, parameters: unknown[], manager?: EntityManager): Promise<Message[]> {
-    const raw: Array<Record<string, unknown>> = await (manager ?? this.db.dataSource.manager).query(sql, parameters);
-    return raw.map((row) => this.rows.map(row));
+    return this.rows.read(manager ?? this.db.dataSource.manager, sql, parameters);
   }
 
   private repository(manager?: EntityManager) {

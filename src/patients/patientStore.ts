@@ -55,8 +55,8 @@ export class PatientStore {
       sql += ' AND p.gp_practice_ods_code = ?';
       parameters.push(scope.organisationOdsCode);
     }
-    const raw: Array<Record<string, unknown>> = await (manager ?? this.db.dataSource.manager).query(sql, parameters);
-    return raw.map((row) => asSeenBy(this.rows.map(row), scope));
+    const patients = await this.rows.read(manager ?? this.db.dataSource.manager, sql, parameters);
+    return patients.map((patient) => asSeenBy(patient, scope));
   }
 
   async findByNhsNumber(nhsNumber: string, scope: AccessScope, manager?: EntityManager): Promise<Patient | null> {
@@ -112,8 +112,7 @@ export class PatientStore {
     if (nhsNumbers.length === 0) return [];
     const numbers = [...new Set(nhsNumbers)].sort();
     const sql = `SELECT ${this.rows.columns('p')} FROM patients p WHERE p.nhs_number IN (${placeholders(numbers.length)}) ORDER BY p.nhs_number ASC${isSqlite(manager) ? '' : ' FOR UPDATE'}`;
-    const raw: Array<Record<string, unknown>> = await manager.query(sql, numbers);
-    return raw.map((row) => this.rows.map(row));
+    return this.rows.read(manager, sql, numbers);
   }
 
   /**

@@ -11,11 +11,11 @@ export class PreferenceStore {
     if (nhsNumbers.length === 0) return [];
     const numbers = [...new Set(nhsNumbers)];
     const rows = entityRows(this.db.dataSource, ChannelPreferenceChange);
-    const raw: Array<Record<string, unknown>> = await (manager ?? this.db.dataSource.manager).query(
+    return rows.read(
+      manager ?? this.db.dataSource.manager,
       `SELECT ${rows.columns('c')} FROM ${rows.table} c WHERE c.nhs_number IN (${placeholders(numbers.length)}) ORDER BY c.effective_at ASC, c.requested_at ASC`,
       numbers,
     );
-    return raw.map((row) => rows.map(row));
   }
 
   async insert(changes: ChannelPreferenceChange[], manager: EntityManager): Promise<void> {
