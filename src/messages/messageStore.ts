@@ -1,5 +1,5 @@
 /** Data access for messages. Every read applies the caller's AccessScope inside the query. */
-import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { DeliveryAttempt } from '../../entities/DeliveryAttempt';
 import { Message } from '../../entities/Message';
 import { OutboxItem } from '../../entities/OutboxItem';
@@ -43,6 +43,18 @@ function cursorInstant(after: string): { createdAt: Date; id: string } {
   return { createdAt: at, id };
 }
 
+/** ` WHERE a AND b …`, or nothing when there are no conditions. */
+function whereClause(conditions: string[]): string {
+  return conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+}
+
+/**
+ * What counts towards the daily frequency cap, on alias `m`, after a `m.created_at > ?`: the
+ * organisation's non-time-critical outbound messages that were not cancelled.
+ */
+const COUNTED_TOWARDS_CAP = 'm.time_critical = 0 AND m.direction = ? AND m.status <> ?';
+const COUNTED_TOWARDS_CAP_PARAMETERS = ['OUTBOUND', 'CANCELLED'];
+
 export class MessageStore {
   constructor(private readonly db: Database) {}
 
@@ -50,7 +62,7 @@ export class MessageStore {
     return entityRows(this.db.dataSource, Message);
   }
 
-  /** The conditions of `filtered` (scope first), as plain SQL on alias `m` with `?` parameters. */
+  /** A message filter's conditions (scope first, then the cursor when given), as plain SQL on alias `m` with `?` parameters. */
   private filterSql(filter: MessageQuery, scope: AccessScope, after?: string | null): { where: string[]; parameters: unknown[] } {
     const where: string[] = [];
     const parameters: unknown[] = [];
@@ -82,28 +94,6 @@ export class MessageStore {
     return (manager ?? this.db.dataSource.manager).getRepository(Message);
   }
 
-  private filtered(filter: MessageQuery, scope: AccessScope, manager?: EntityManager): SelectQueryBuilder<Message> {
-    const q = this.repository(manager).createQueryBuilder('m');
-    if (scope.organisationOdsCode !== null) q.andWhere('m.organisation_ods_code = :scopeOrg', { scopeOrg: scope.organisationOdsCode });
-    if (filter.categories?.length) q.andWhere('m.category IN (:...categories)', { categories: filter.categories });
-    if (filter.statuses?.length) q.andWhere('m.status IN (:...statuses)', { statuses: filter.statuses });
-    if (filter.direction) q.andWhere('m.direction = :direction', { direction: filter.direction });
-    if (filter.organisationOdsCode) q.andWhere('m.organisation_ods_code = :filterOrg', { filterOrg: normaliseOdsCode(filter.organisationOdsCode) });
-    if (filter.nhsNumber) q.andWhere('m.nhs_number = :nhsNumber', { nhsNumber: filter.nhsNumber });
-    if (filter.createdAfter) q.andWhere('m.created_at > :createdAfter', { createdAfter: filter.createdAfter });
-    if (filter.createdBefore) q.andWhere('m.created_at < :createdBefore', { createdBefore: filter.createdBefore });
-    return q;
-  }
-
-  private applyCursor(q: SelectQueryBuilder<Message>, after: string | null | undefined): void {
-    if (!after) return;
-    const { createdAt: at, id } = cursorInstant(after);
-    q.andWhere(
-      new Brackets((b) => b.where('m.created_at < :cursorAt').orWhere(new Brackets((b2) => b2.where('m.created_at = :cursorAt').andWhere('m.id < :cursorId')))),
-      { cursorAt: at, cursorId: id },
-    );
-  }
-
   /** Plain SQL (the message loader's query). */
   async findByIds(ids: readonly string[], scope: AccessScope, manager?: EntityManager): Promise<Message[]> {
     if (ids.length === 0) return [];
@@ -114,15 +104,18 @@ export class MessageStore {
   }
 
   async findById(id: string, scope: AccessScope, manager?: EntityManager): Promise<Message | null> {
-    return this.filtered({}, scope, manager).andWhere('m.id = :id', { id }).getOne();
+    return (await this.findByIds([id], scope, manager))[0] ?? null;
   }
 
   async page(filter: MessageQuery, size: number, after: string | null | undefined, scope: AccessScope): Promise<MessagePage> {
-    const base = this.filtered(filter, scope);
-    const query = base.clone().orderBy('m.created_at', 'DESC').addOrderBy('m.id', 'DESC').take(size + 1);
-    this.applyCursor(query, after);
-    const rows = await query.getMany();
-    return { ...toPage(rows, size, messageCursor), totalCount: () => base.clone().getCount() };
+    const paged = this.filterSql(filter, scope, after);
+    const rows = await this.select(`SELECT ${this.rows.columns('m')} FROM messages m${whereClause(paged.where)} ORDER BY m.created_at DESC, m.id DESC LIMIT ${size + 1}`, paged.parameters);
+    const totalCount = async () => {
+      const all = this.filterSql(filter, scope);
+      const [row]: Array<{ total: string | number }> = await this.db.dataSource.query(`SELECT COUNT(*) AS total FROM messages m${whereClause(all.where)}`, all.parameters);
+      return Number(row.total);
+    };
+    return { ...toPage(rows, size, messageCursor), totalCount };
   }
 
   /**
@@ -158,12 +151,12 @@ export class MessageStore {
     const counts = new Map<string, number>(nhsNumbers.map((n) => [n, 0]));
     const wanted = filter.nhsNumber ? nhsNumbers.filter((n) => n === filter.nhsNumber) : nhsNumbers;
     if (wanted.length === 0) return counts;
-    const rows: Array<{ nhsNumber: string; total: string | number }> = await this.filtered({ ...filter, nhsNumber: null }, scope)
-      .andWhere('m.nhs_number IN (:...patientNumbers)', { patientNumbers: [...wanted] })
-      .select('m.nhs_number', 'nhsNumber')
-      .addSelect('COUNT(*)', 'total')
-      .groupBy('m.nhs_number')
-      .getRawMany();
+    const { where, parameters } = this.filterSql({ ...filter, nhsNumber: null }, scope);
+    where.unshift(`m.nhs_number IN (${placeholders(wanted.length)})`);
+    const rows: Array<{ nhsNumber: string; total: string | number }> = await this.db.dataSource.query(
+      `SELECT m.nhs_number AS nhsNumber, COUNT(*) AS total FROM messages m${whereClause(where)} GROUP BY m.nhs_number`,
+      [...wanted, ...parameters],
+    );
     for (const row of rows) counts.set(row.nhsNumber, Number(row.total));
     return counts;
   }
@@ -227,9 +220,9 @@ export class MessageStore {
     const rows: Array<{ organisation: string; nhsNumber: string; n: string | number }> = await manager.query(
       `SELECT m.organisation_ods_code AS organisation, m.nhs_number AS nhsNumber, COUNT(*) AS n FROM messages m${isSqlite(manager) ? '' : ' FORCE INDEX (idx_messages_patient_time)'}
         WHERE m.nhs_number IN (${placeholders(nhsNumbers.length)}) AND m.organisation_ods_code IN (${placeholders(organisations.length)})
-          AND m.created_at > ? AND m.time_critical = 0 AND m.direction = ? AND m.status <> ?
+          AND m.created_at > ? AND ${COUNTED_TOWARDS_CAP}
         GROUP BY m.organisation_ods_code, m.nhs_number`,
-      [...nhsNumbers, ...organisations, dateParameter(this.db.dataSource, since), 'OUTBOUND', 'CANCELLED'],
+      [...nhsNumbers, ...organisations, dateParameter(this.db.dataSource, since), ...COUNTED_TOWARDS_CAP_PARAMETERS],
     );
     for (const row of rows) counts.set(`${row.organisation}\u0000${row.nhsNumber}`, Number(row.n));
     return counts;
@@ -244,8 +237,8 @@ export class MessageStore {
     const keyed = idempotencyKey ? ', (SELECT k.id FROM messages k WHERE k.organisation_ods_code = ? AND k.idempotency_key = ?) AS keyed' : '';
     const [row]: Array<{ recent: string | number; keyed?: string | null }> = await manager.query(
       `SELECT COUNT(*) AS recent${keyed} FROM messages m
-        WHERE m.organisation_ods_code = ? AND m.nhs_number = ? AND m.created_at > ? AND m.time_critical = 0 AND m.direction = ? AND m.status <> ?`,
-      [...(idempotencyKey ? [organisationOdsCode, idempotencyKey] : []), organisationOdsCode, nhsNumber, dateParameter(this.db.dataSource, since), 'OUTBOUND', 'CANCELLED'],
+        WHERE m.organisation_ods_code = ? AND m.nhs_number = ? AND m.created_at > ? AND ${COUNTED_TOWARDS_CAP}`,
+      [...(idempotencyKey ? [organisationOdsCode, idempotencyKey] : []), organisationOdsCode, nhsNumber, dateParameter(this.db.dataSource, since), ...COUNTED_TOWARDS_CAP_PARAMETERS],
     );
     return { recentNonUrgent: Number(row?.recent ?? 0), keyedMessageId: row?.keyed ?? null };
   }
