@@ -4,6 +4,7 @@ import { HOUR_MS } from '../shared/durations';
 import { wholeLondonDays } from '../shared/londonTime';
 import { MetricsDimension, type MetricsQuery } from './metricsQuery';
 import { HISTOGRAM_COLUMNS } from './rollupStore';
+import { placeholders } from '../db/entityRows';
 
 const DIMENSION_COLUMN: Record<MetricsDimension, string> = {
   ORGANISATION: 'organisation_ods_code',
@@ -36,7 +37,7 @@ function metricsSql(db: Database, query: MetricsQuery, groupBy: MetricsDimension
   const filterParams: unknown[] = [];
   const inList = (column: string, values: string[] | null | undefined) => {
     if (!values?.length) return;
-    filters.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    filters.push(`${column} IN (${placeholders(values.length)})`);
     filterParams.push(...values);
   };
   inList('organisation_ods_code', query.organisationOdsCodes?.map((c) => c.trim().toUpperCase()));

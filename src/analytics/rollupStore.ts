@@ -17,6 +17,7 @@ import { Channel } from '../vocabulary/delivery';
 import { addDays, hourStart, londonDayOf } from '../shared/londonTime';
 import { MessageStatus } from '../vocabulary/messages';
 import { bucketOf, HISTOGRAM_BUCKETS } from './deliveryTimeHistogram';
+import { placeholders } from '../db/entityRows';
 
 export const HISTOGRAM_COLUMNS = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `h${String(i).padStart(2, '0')}`);
 
@@ -312,7 +313,7 @@ export class RollupStore {
     const rows: MessageRow[] = [];
     const counts = new Map(ids.map((id) => [id, { smsSent: 0, reports: 0 }]));
     const pending = chunks(ids, IDS_PER_STATEMENT).flatMap((batch) => {
-      const list = batch.map(() => '?').join(', ');
+      const list = placeholders(batch.length);
       return [
         { sql: `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.source_reference IS NULL AND m.id IN (${list})`, batch, read: (found: Array<Record<string, unknown>>) => rows.push(...(found as unknown as MessageRow[])) },
         { sql: `SELECT message_id, COUNT(*) AS n FROM delivery_attempts WHERE message_id IN (${list}) AND channel = 'SMS' AND sent_at IS NOT NULL GROUP BY message_id`, batch, read: (found: Array<Record<string, unknown>>) => found.forEach((r) => (counts.get(String(r.message_id))!.smsSent = Number(r.n))) },
@@ -331,7 +332,7 @@ export class RollupStore {
       const stored = new Map<string, Contribution>();
       for (const batch of chunks(fresh, IDS_PER_STATEMENT)) {
         const rows: Array<Record<string, unknown>> = await manager.query(
-          `SELECT ${CONTRIBUTION_COLUMNS.join(', ')} FROM delivery_contributions WHERE message_id IN (${batch.map(() => '?').join(', ')})`,
+          `SELECT ${CONTRIBUTION_COLUMNS.join(', ')} FROM delivery_contributions WHERE message_id IN (${placeholders(batch.length)})`,
           batch.map((c) => c.messageId),
         );
         for (const row of rows) stored.set(String(row.message_id), storedContribution(row));
@@ -358,14 +359,14 @@ export class RollupStore {
   private async addToRows(manager: EntityManager, table: string, keyColumns: string[], rows: CountedRow[], hourly: boolean): Promise<void> {
     if (rows.length === 0) return;
     const columns = [...keyColumns, ...(hourly ? ['london_day'] : []), ...COUNTERS];
-    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    const rowPlaceholders = `(${placeholders(columns.length)})`;
     const onConflict =
       this.db.kind === 'mysql'
         ? ` ON DUPLICATE KEY UPDATE ${COUNTERS.map((c) => `${c} = ${c} + VALUES(${c})`).join(', ')}`
         : ` ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
     for (const batch of chunks(rows, ROWS_PER_INSERT)) {
       const params = batch.flatMap((r) => [...r.keys, ...(hourly ? [r.londonDay] : []), ...r.counters]);
-      await manager.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${batch.map(() => placeholders).join(', ')}${onConflict}`, this.params(params));
+      await manager.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${batch.map(() => rowPlaceholders).join(', ')}${onConflict}`, this.params(params));
     }
     const shrunk = rows.filter((r) => r.counters[MESSAGES] < 0).map((r) => r.keys);
     for (const { where, params } of keyFilters(keyColumns, shrunk)) {
@@ -375,7 +376,7 @@ export class RollupStore {
 
   /** Multi-row INSERTs of contributions; `replace` overwrites stored ones of the same messages. */
   private async writeContributions(manager: EntityManager, contributions: Contribution[], replace: boolean): Promise<void> {
-    const placeholders = `(${CONTRIBUTION_COLUMNS.map(() => '?').join(', ')})`;
+    const rowPlaceholders = `(${placeholders(CONTRIBUTION_COLUMNS.length)})`;
     const values = CONTRIBUTION_COLUMNS.slice(1);
     const onConflict = !replace
       ? ''
@@ -398,14 +399,14 @@ export class RollupStore {
         c.patientReports,
         c.messageUpdatedAt,
       ]);
-      await manager.query(`INSERT INTO delivery_contributions (${CONTRIBUTION_COLUMNS.join(', ')}) VALUES ${batch.map(() => placeholders).join(', ')}${onConflict}`, this.params(params));
+      await manager.query(`INSERT INTO delivery_contributions (${CONTRIBUTION_COLUMNS.join(', ')}) VALUES ${batch.map(() => rowPlaceholders).join(', ')}${onConflict}`, this.params(params));
     }
   }
 
   /** Multi-row INSERTs of freshly computed hourly rows (any earlier rows of theirs deleted first). */
   private async insertHourly(manager: EntityManager, rows: CountedRow[]): Promise<void> {
     const columns = [...HOURLY_KEYS, 'london_day', ...COUNTERS];
-    const row = `(${columns.map(() => '?').join(', ')})`;
+    const row = `(${placeholders(columns.length)})`;
     for (const batch of chunks(rows, ROWS_PER_INSERT)) {
       const params = batch.flatMap((r) => [...r.keys, r.londonDay, ...r.counters]);
       await manager.query(`INSERT INTO delivery_rollups (${columns.join(', ')}) VALUES ${batch.map(() => row).join(', ')}`, this.params(params));
@@ -434,7 +435,7 @@ export class RollupStore {
       return;
     }
     for (const batch of chunks(days, 100)) {
-      const dayList = batch.map(() => '?').join(', ');
+      const dayList = placeholders(batch.length);
       await manager.query(`DELETE FROM delivery_rollups_daily WHERE london_day IN (${dayList})`, batch);
       await manager.query(`${DAILY_INSERT} WHERE london_day IN (${dayList})${DAILY_GROUP}`, batch);
     }

@@ -6,6 +6,7 @@
  */
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { placeholders } from './entityRows';
 
 const ROWS_PER_STATEMENT = 200;
 
@@ -26,8 +27,8 @@ export async function insertStatement<T extends ObjectLiteral>(manager: EntityMa
   for (const row of rows) {
     for (const column of columns) parameters.push(driver.preparePersistentValue(valueOf(column, row, metadata.name), column));
   }
-  const placeholders = `(${columns.map(() => '?').join(', ')})`;
-  const sql = `INSERT INTO ${driver.escape(metadata.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`;
+  const rowPlaceholders = `(${placeholders(columns.length)})`;
+  const sql = `INSERT INTO ${driver.escape(metadata.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES ${rows.map(() => rowPlaceholders).join(', ')}`;
   return manager.query(sql, parameters);
 }
 

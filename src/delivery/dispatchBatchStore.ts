@@ -3,6 +3,7 @@ import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { Message } from '../../entities/Message';
 import { keyTable } from '../db/keyTable';
 import { forUpdate, isSqlite } from '../db/rowLock';
+import { placeholders } from '../db/entityRows';
 
 /** Locks these messages' rows in one statement, in id order so concurrent batches never deadlock. */
 export async function lockMessages(ids: readonly string[], manager: EntityManager): Promise<Message[]> {
@@ -43,7 +44,7 @@ export async function updateEach<T extends ObjectLiteral>(entity: EntityTarget<T
         ids.forEach((id, i) => parameters.push(id, values[i]));
       }
     }
-    await manager.query(`UPDATE ${driver.escape(metadata.tableName)} SET ${sets.join(', ')} WHERE ${idColumn} IN (${ids.map(() => '?').join(', ')})`, [...parameters, ...ids]);
+    await manager.query(`UPDATE ${driver.escape(metadata.tableName)} SET ${sets.join(', ')} WHERE ${idColumn} IN (${placeholders(ids.length)})`, [...parameters, ...ids]);
   }
 }
 

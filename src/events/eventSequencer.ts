@@ -18,6 +18,7 @@ import { IsNull } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { HubEvent } from '../../entities/HubEvent';
 import type { Database } from '../db/database';
+import { placeholders } from '../db/entityRows';
 import { isSqlite } from '../db/rowLock';
 import type { HubLogger } from '../shared/logger';
 import type { EventBus } from './eventBus';
@@ -132,6 +133,5 @@ async function takeEventOrder(manager: EntityManager): Promise<void> {
 
 async function setSequences(manager: EntityManager, events: HubEvent[]): Promise<void> {
   const cases = events.map(() => 'WHEN ? THEN ?').join(' ');
-  const ids = events.map(() => '?').join(', ');
-  await manager.query(`UPDATE hub_events SET sequence = CASE id ${cases} END WHERE id IN (${ids})`, [...events.flatMap((e) => [e.id, e.sequence]), ...events.map((e) => e.id)]);
+  await manager.query(`UPDATE hub_events SET sequence = CASE id ${cases} END WHERE id IN (${placeholders(events.length)})`, [...events.flatMap((e) => [e.id, e.sequence]), ...events.map((e) => e.id)]);
 }
