@@ -17,7 +17,7 @@ import { Channel } from '../vocabulary/delivery';
 import { addDays, hourStart, londonDayOf } from '../shared/londonTime';
 import { MessageStatus } from '../vocabulary/messages';
 import { bucketOf, HISTOGRAM_BUCKETS } from './deliveryTimeHistogram';
-import { placeholders } from '../db/entityRows';
+import { dateParameter, placeholders } from '../db/entityRows';
 
 export const HISTOGRAM_COLUMNS = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `h${String(i).padStart(2, '0')}`);
 
@@ -487,7 +487,6 @@ export class RollupStore {
 
   /** Raw queries bind dates as the driver stores them (UTC text on SQLite). */
   private params(values: unknown[]): unknown[] {
-    if (this.db.kind === 'mysql') return values;
-    return values.map((v) => (v instanceof Date ? v.toISOString().replace('T', ' ').replace('Z', '') : v));
+    return values.map((v) => (v instanceof Date ? dateParameter(this.db.dataSource, v) : v));
   }
 }
